@@ -1,0 +1,89 @@
+# otelcol-siem: build, run, test, lint and benchmark targets. `make help` lists them.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+GO ?= go
+# Pinned tools, installed into _tools/ from the Go module proxy (never assumed on PATH).
+OCB_VERSION         := v0.165.0
+STATICCHECK_VERSION := v0.8.2
+BENCHSTAT_VERSION   := v0.0.0-20260908200009-22c9c6c9d4da
+TOOLS      := $(CURDIR)/_tools
+OCB        := $(TOOLS)/ocb-$(OCB_VERSION)
+STATICCHECK := $(TOOLS)/staticcheck-$(STATICCHECK_VERSION)
+BENCHSTAT  := $(TOOLS)/benchstat-$(BENCHSTAT_VERSION)
+
+BIN        := _build/otelcol-siem
+CONFIG     ?= otelcol-config.yaml
+# Everything that goes into the binary: a change to any of it rebuilds it.
+BUILD_INPUTS := builder-config.yaml go.mod go.sum secevent/go.mod \
+  $(shell find . -name '*.go' -not -name '*_test.go' -not -path './_*' -not -path './test/*')
+# Packages holding end-to-end tests (build tag e2e): they need the binary and the real peers.
+E2E_PKGS = $(shell grep -rl --include='*_test.go' '^//go:build e2e' . | xargs -r -n1 dirname | sort -u)
+# Benchmarked packages (make bench).
+BENCH_PKGS ?= ./...
+BENCH_COUNT ?= 6
+
+.PHONY: help build run test unit-test e2e-test lint bench peers tools clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+build: $(BIN) ## build the otelcol-siem distribution with ocb into _build/
+
+$(BIN): $(BUILD_INPUTS) | $(OCB)
+	$(OCB) --config builder-config.yaml
+	@touch $(BIN)
+
+run: build ## start the collector with otelcol-config.yaml (Ctrl-C stops it)
+	$(BIN) --config $(CONFIG)
+
+test: unit-test e2e-test ## run every test: unit, then end to end on the ocb-built binary with real peers
+
+unit-test: ## unit tests of both modules (no peers, no binary)
+	$(GO) test -count=1 ./...
+	cd secevent && $(GO) test -count=1 ./...
+
+e2e-test: build peers ## end-to-end tests (tag e2e) against the ocb-built binary and real syslog peers
+	OTELCOL_SIEM_BIN=$(CURDIR)/$(BIN) $(GO) test -tags e2e -count=1 -p 1 -timeout 40m $(E2E_PKGS)
+
+# The e2e tests need rsyslog, syslog-ng and liblognorm's lognormalizer. They are installed from
+# Debian's archive by .ci/install-peers.sh, which needs root (apt-get) and touches no system service.
+peers: ## install the real syslog peers (Debian 12, root) if they are missing
+	@if [ -x /opt/rsyslog/usr/sbin/rsyslogd ] && command -v syslog-ng >/dev/null && command -v lognormalizer >/dev/null; then \
+	  echo "peers: rsyslog, syslog-ng and lognormalizer are installed"; \
+	elif [ "$$(id -u)" = 0 ]; then bash .ci/install-peers.sh; \
+	else echo "peers: missing; run 'sudo bash .ci/install-peers.sh' once (apt-get needs root)" >&2; exit 1; fi
+
+lint: $(STATICCHECK) ## gofmt, go vet and staticcheck on both modules
+	@out=$$(gofmt -l $$(git ls-files -co --exclude-standard '*.go')); \
+	  if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./... && $(GO) vet -tags e2e ./...
+	cd secevent && $(GO) vet ./...
+	$(STATICCHECK) ./... && $(STATICCHECK) -tags e2e ./...
+	cd secevent && $(STATICCHECK) ./...
+
+bench: $(BENCHSTAT) ## Go benchmarks (BENCH_COUNT runs each), summarised by benchstat into _out/bench.txt
+	@mkdir -p _out
+	$(GO) test -run '^$$' -bench . -benchmem -count $(BENCH_COUNT) $(BENCH_PKGS) | tee _out/bench.raw
+	$(BENCHSTAT) _out/bench.raw | tee _out/bench.txt
+
+tools: $(OCB) $(STATICCHECK) $(BENCHSTAT) ## install the pinned tools into _tools/
+
+$(OCB):
+	@mkdir -p $(TOOLS)
+	GOBIN=$(TOOLS) $(GO) install go.opentelemetry.io/collector/cmd/builder@$(OCB_VERSION)
+	mv $(TOOLS)/builder $@
+
+$(STATICCHECK):
+	@mkdir -p $(TOOLS)
+	GOBIN=$(TOOLS) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+	mv $(TOOLS)/staticcheck $@
+
+$(BENCHSTAT):
+	@mkdir -p $(TOOLS)
+	GOBIN=$(TOOLS) $(GO) install golang.org/x/perf/cmd/benchstat@$(BENCHSTAT_VERSION)
+	mv $(TOOLS)/benchstat $@
+
+clean: ## remove build output, tools and local data
+	rm -rf _build _tools _out _data
