@@ -30,7 +30,14 @@ type OTLPSink struct {
 // NewOTLPSink starts a sink on a free loopback port; it is closed at the end of the test.
 func NewOTLPSink(t testing.TB) *OTLPSink {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	return NewOTLPSinkAt(t, "127.0.0.1:0")
+}
+
+// NewOTLPSinkAt starts a sink on addr, e.g. a port a collector was already told to send to while
+// nothing listened there (the SIEM coming up late).
+func NewOTLPSinkAt(t testing.TB, addr string) *OTLPSink {
+	t.Helper()
+	l, err := net.Listen("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,6 +49,9 @@ func NewOTLPSink(t testing.TB) *OTLPSink {
 	t.Cleanup(func() { _ = s.srv.Close() })
 	return s
 }
+
+// Close stops the sink (the SIEM going down); what it received stays readable.
+func (s *OTLPSink) Close() { _ = s.srv.Close() }
 
 func (s *OTLPSink) handle(w http.ResponseWriter, r *http.Request) {
 	var rd io.Reader = r.Body
