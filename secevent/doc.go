@@ -4,5 +4,7 @@
 // human-readable form of the same table; schema_test.go keeps the two in step.
 //
 // The package has no dependencies outside the standard library, so that a service importing it
-// does not inherit the collector's dependency graph.
+// does not inherit the collector's dependency graph. The emitter OT services use, on the
+// OpenTelemetry Go log SDK and its OTLP exporters, is the sub-package secevent/seclog (same module):
+// the collector's components import only this package and so link none of it.
 package secevent
