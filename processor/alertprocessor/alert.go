@@ -1,0 +1,155 @@
+package alertprocessor // import "github.com/unified-ot/otelcol-siem/processor/alertprocessor"
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"strings"
+	"time"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/plog"
+
+	"github.com/unified-ot/otelcol-siem/secevent"
+)
+
+// NIS2 Art. 23(4) deadlines, counted from first_seen (the earliest moment the operator could have
+// become aware of the incident, so the clock is never started late).
+const (
+	earlyWarningAfter = 24 * time.Hour
+	notificationAfter = 72 * time.Hour
+)
+
+// severityNumber maps a rule severity to the alert record's OTel severity. Every alert is WARN or
+// above, so a WARN+ filter downstream never drops one; high and critical are chosen so that the
+// schema's generic SeverityNumber→CEF table gives the same CEF severity (8, 10) as the rule
+// severity does (low 3, medium 5, high 8, critical 10).
+func severityNumber(s secevent.AlertSeverity) (plog.SeverityNumber, string) {
+	switch s {
+	case secevent.AlertSeverityLow:
+		return plog.SeverityNumberWarn, "WARN"
+	case secevent.AlertSeverityMedium:
+		return plog.SeverityNumberWarn3, "WARN3"
+	case secevent.AlertSeverityHigh:
+		return plog.SeverityNumberError3, "ERROR3"
+	case secevent.AlertSeverityCritical:
+		return plog.SeverityNumberFatal2, "FATAL2"
+	}
+	return plog.SeverityNumberWarn, "WARN"
+}
+
+// addMonth adds one calendar month the way EU law counts periods in months (Regulation (EEC,
+// Euratom) No 1182/71, Art. 3(2)(c)): the same day of the next month, or that month's last day
+// when it has no such day (31 January + 1 month = 28/29 February, not 3 March as time.AddDate
+// would give).
+func addMonth(t time.Time) time.Time {
+	t = t.UTC()
+	y, m, d := t.Date()
+	firstOfNext := time.Date(y, m+1, 1, t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), time.UTC)
+	lastDay := firstOfNext.AddDate(0, 1, -1).Day()
+	if d > lastDay {
+		d = lastDay
+	}
+	return time.Date(firstOfNext.Year(), firstOfNext.Month(), d, t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), time.UTC)
+}
+
+// nis2Dues returns the early-warning, notification and final-report due times for an incident
+// first seen at first.
+func nis2Dues(first time.Time) (early, notification, final time.Time) {
+	first = first.UTC()
+	early = first.Add(earlyWarningAfter)
+	notification = first.Add(notificationAfter)
+	final = addMonth(notification)
+	return early, notification, final
+}
+
+func formatTime(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+
+// significanceNote is the fixed sentence of otsec.nis2.significance_note.
+func significanceNote(early, notification, final time.Time) string {
+	return fmt.Sprintf("The NIS2 deadlines apply if this incident is significant (NIS2 Art. 23(3)), i.e. it caused or can "+
+		"cause severe operational disruption or financial loss, or considerable damage to others: early warning by %s (Art. 23(4)(a), 24 h), "+
+		"incident notification by %s (Art. 23(4)(b), 72 h), final report by %s (Art. 23(4)(d), one month after the "+
+		"notification). Counted from first_seen; decide significance first (docs/incident-response.md).",
+		formatTime(early), formatTime(notification), formatTime(final))
+}
+
+// newUUID returns a random (version 4) UUID for the alert's event.id.
+func newUUID() string {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		// crypto/rand does not fail on supported platforms (Go 1.24+ panics instead); keep the
+		// signature simple.
+		panic(err)
+	}
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	var s [36]byte
+	hex.Encode(s[0:8], b[0:4])
+	s[8] = '-'
+	hex.Encode(s[9:13], b[4:6])
+	s[13] = '-'
+	hex.Encode(s[14:18], b[6:8])
+	s[18] = '-'
+	hex.Encode(s[19:23], b[8:10])
+	s[23] = '-'
+	hex.Encode(s[24:], b[10:])
+	return string(s[:])
+}
+
+// fillAlert writes firing f into lr: the alert record of the schema (category alert).
+func fillAlert(lr plog.LogRecord, f *firing, observed time.Time) {
+	r := f.rule
+	first := time.Unix(0, f.first).UTC()
+	last := time.Unix(0, f.last).UTC()
+	early, notification, final := nis2Dues(first)
+
+	// The alert happened when its last record did; ObservedTimestamp is when we saw it.
+	lr.SetTimestamp(pcommon.NewTimestampFromTime(last))
+	lr.SetObservedTimestamp(pcommon.NewTimestampFromTime(observed))
+	num, text := severityNumber(r.cfg.Severity)
+	lr.SetSeverityNumber(num)
+	lr.SetSeverityText(text)
+	lr.SetEventName(secevent.EventName(secevent.CategoryAlert, r.cfg.ID))
+
+	var body strings.Builder
+	fmt.Fprintf(&body, "Alert %s (%s): %s: %d matching events", r.cfg.ID, r.cfg.Severity, r.cfg.Name, f.count)
+	for i, k := range r.cfg.GroupBy {
+		if i == 0 {
+			body.WriteString(" for ")
+		} else {
+			body.WriteString(", ")
+		}
+		fmt.Fprintf(&body, "%s=%q", k, f.values[i])
+	}
+	fmt.Fprintf(&body, " between %s and %s", formatTime(first), formatTime(last))
+	lr.Body().SetStr(body.String())
+
+	a := lr.Attributes()
+	a.EnsureCapacity(16)
+	a.PutStr(secevent.KeyCategory, string(secevent.CategoryAlert))
+	a.PutStr(secevent.KeyEventID, f.alertID)
+	a.PutStr(secevent.KeyAlertRuleID, r.cfg.ID)
+	a.PutStr(secevent.KeyAlertRuleName, r.cfg.Name)
+	a.PutStr(secevent.KeyAlertSeverity, string(r.cfg.Severity))
+	a.PutInt(secevent.KeyAlertCount, int64(f.count))
+	grp := a.PutEmptyMap(secevent.KeyAlertGroup)
+	grp.EnsureCapacity(len(r.cfg.GroupBy))
+	for i, k := range r.cfg.GroupBy {
+		grp.PutStr(k, f.values[i])
+	}
+	a.PutStr(secevent.KeyAlertFirstSeen, formatTime(first))
+	a.PutStr(secevent.KeyAlertLastSeen, formatTime(last))
+	ids := a.PutEmptySlice(secevent.KeyAlertSampleEventIDs)
+	ids.EnsureCapacity(len(f.sampleIDs))
+	for _, id := range f.sampleIDs {
+		ids.AppendEmpty().SetStr(id)
+	}
+	if r.cfg.Description != "" {
+		a.PutStr(secevent.KeyAlertDescription, r.cfg.Description)
+	}
+	a.PutStr(secevent.KeyNIS2EarlyWarningDue, formatTime(early))
+	a.PutStr(secevent.KeyNIS2NotificationDue, formatTime(notification))
+	a.PutStr(secevent.KeyNIS2FinalReportDue, formatTime(final))
+	a.PutStr(secevent.KeyNIS2SignificanceNote, significanceNote(early, notification, final))
+}
