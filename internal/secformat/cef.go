@@ -1,0 +1,837 @@
+package secformat
+
+import (
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"math"
+	"math/bits"
+	"net/netip"
+	"strings"
+	"time"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/plog"
+
+	"github.com/unified-ot/otelcol-siem/secevent"
+)
+
+// dictKind is the value type of a CEF dictionary key, from the CEF specification.
+type dictKind uint8
+
+const (
+	dictString dictKind = iota
+	dictIP
+	dictPort
+	dictCount
+	dictTime
+)
+
+type dictKey struct {
+	kind  dictKind
+	limit int // bytes, for strings
+}
+
+// cefDictionary holds the dictionary keys the schema maps to, with their types and the length limits
+// the CEF specification sets (see README.md). A schema CEF column naming a key that is not here makes
+// NewCEF fail, so that a key is never written without a known type and limit.
+var cefDictionary = map[string]dictKey{
+	"msg":               {dictString, 1023},
+	"act":               {dictString, 63},
+	"outcome":           {dictString, 63},
+	"cat":               {dictString, 1023},
+	"reason":            {dictString, 1023},
+	"suser":             {dictString, 1023},
+	"duser":             {dictString, 1023},
+	"shost":             {dictString, 1023},
+	"dhost":             {dictString, 1023},
+	"request":           {dictString, 1023},
+	"deviceProcessName": {dictString, 1023},
+	"dvchost":           {dictString, 100},
+	"deviceExternalId":  {dictString, 255},
+	"externalId":        {dictString, 40},
+	"src":               {dictIP, 0},
+	"dst":               {dictIP, 0},
+	"spt":               {dictPort, 0},
+	"dpt":               {dictPort, 0},
+	"cnt":               {dictCount, 0},
+	"rt":                {dictTime, 0},
+	"start":             {dictTime, 0},
+	"end":               {dictTime, 0},
+}
+
+// What a mapping writes.
+type mkind uint8
+
+const (
+	mText      mkind = iota // a dictionary string key
+	mInt                    // a dictionary integer key (ports, counts)
+	mAddress                // src/dst for an IP address, else shost/dhost
+	mTime                   // an RFC 3339 attribute written as epoch ms
+	mCustomStr              // csN + csNLabel
+	mCustomNum              // cnN + cnNLabel
+	mHeader                 // consumed by the header only (alert rule id, name, severity)
+	mBody                   // the log record Body, to msg
+)
+
+// Roles are the fields the header is built from.
+type role uint8
+
+const (
+	roleNone role = iota
+	roleCategory
+	roleAction
+	roleOutcome
+	roleRuleID
+	roleRuleName
+	roleAlertSeverity
+	numRoles
+)
+
+func roleOf(key string) role {
+	switch key {
+	case secevent.KeyCategory:
+		return roleCategory
+	case secevent.KeyAction:
+		return roleAction
+	case secevent.KeyOutcome:
+		return roleOutcome
+	case secevent.KeyAlertRuleID:
+		return roleRuleID
+	case secevent.KeyAlertRuleName:
+		return roleRuleName
+	case secevent.KeyAlertSeverity:
+		return roleAlertSeverity
+	}
+	return roleNone
+}
+
+type mapping struct {
+	key      string // the schema (or custom) key it reads
+	kind     mkind
+	role     role
+	cefKey   string // dictionary key or slot; groups mappings that share one
+	prefix   string // "act=" (with the separating space added when written)
+	alt      string // mAddress: "shost="
+	label    string // custom slots: " cs1Label=<escaped label>"
+	limit    int    // bytes of the repaired value; 0 = none
+	altLimit int
+	min, max int64 // mInt
+	join     bool  // mCustomStr: a list is comma-joined
+	exact    bool  // never truncated: over the limit it goes to the overflow JSON whole (ids)
+	group    int8  // other mappings writing the same CEF key, -1 if none
+}
+
+// maxMappings bounds the mappings of one formatter: the per-event state is a fixed array on the stack
+// and a 64-bit presence mask.
+const maxMappings = 64
+
+// CEF turns log records of the project schema into CEF lines. It is built once by NewCEF and is safe
+// for concurrent use.
+type CEF struct {
+	header         string // "CEF:0|vendor|product|version|", escaped
+	maps           []mapping
+	attrIdx        map[string]uint8 // built by NewCEF; attrKeys/resKeys are what Append reads
+	resIdx         map[string]uint8
+	attrKeys       keyTable
+	resKeys        keyTable
+	roleIdx        [numRoles]int8
+	groups         [][]uint8
+	sevByCat       map[string]int
+	overflowPrefix string // "cs6="
+	overflowLabel  string // " cs6Label=otsecExtra"
+}
+
+// NewCEF validates cfg and compiles it, with the schema's CEF column, into a formatter.
+func NewCEF(cfg CEFConfig) (*CEF, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	f := &CEF{
+		attrIdx:  map[string]uint8{},
+		resIdx:   map[string]uint8{},
+		sevByCat: map[string]int{},
+	}
+	var h []byte
+	h = append(h, "CEF:0|"...)
+	h, _ = appendCEFHeaderValue(h, cfg.DeviceVendor, maxVendorLen)
+	h = append(h, '|')
+	h, _ = appendCEFHeaderValue(h, cfg.DeviceProduct, maxProductLen)
+	h = append(h, '|')
+	h, _ = appendCEFHeaderValue(h, cfg.DeviceVersion, maxVersionLen)
+	h = append(h, '|')
+	f.header = string(h)
+	for k, v := range cfg.SeverityByCategory {
+		f.sevByCat[k] = v
+	}
+	f.overflowPrefix = cfg.OverflowSlot + "="
+	lbl, _ := appendCEFExtValue([]byte(" "+cfg.OverflowSlot+"Label="), cfg.OverflowLabel, maxLabelLen)
+	f.overflowLabel = string(lbl)
+
+	add := func(m mapping) int {
+		f.maps = append(f.maps, m)
+		return len(f.maps) - 1
+	}
+	// The Body comes first, so that it wins msg over otsec.alert.description (see groups).
+	add(mapping{key: secevent.RecordBody, kind: mBody, cefKey: "msg", prefix: "msg=", limit: cefDictionary["msg"].limit})
+
+	for _, fld := range secevent.Fields {
+		if fld.Place == secevent.PlaceRecord {
+			continue // Timestamp, Body, SeverityNumber, EventName: handled by the formatter itself
+		}
+		col, err := parseCEFColumn(fld.CEF)
+		if err != nil {
+			return nil, fmt.Errorf("secevent field %s: %w", fld.Key, err)
+		}
+		m := mapping{key: fld.Key, role: roleOf(fld.Key)}
+		switch col.kind {
+		case colNone, colOverflow, colCustom:
+			continue // no key of its own (overflow JSON), or a custom slot from cfg.CustomFields
+		case colHeader:
+			if m.role != roleRuleID && m.role != roleRuleName && m.role != roleAlertSeverity {
+				return nil, fmt.Errorf("secevent field %s: CEF header position %q is not one the formatter fills", fld.Key, fld.CEF)
+			}
+			m.kind = mHeader
+		case colAddress:
+			ip, ok1 := cefDictionary[col.key]
+			host, ok2 := cefDictionary[col.alt]
+			if !ok1 || !ok2 || ip.kind != dictIP || host.kind != dictString {
+				return nil, fmt.Errorf("secevent field %s: %q needs an IP key and a string key", fld.Key, fld.CEF)
+			}
+			m.kind, m.cefKey, m.prefix, m.alt, m.altLimit = mAddress, col.key, col.key+"=", col.alt+"=", host.limit
+		case colTime, colKey:
+			d, ok := cefDictionary[col.key]
+			if !ok {
+				return nil, fmt.Errorf("secevent field %s: CEF key %q is not in the formatter's dictionary", fld.Key, col.key)
+			}
+			m.cefKey, m.prefix = col.key, col.key+"="
+			switch d.kind {
+			case dictString:
+				if col.kind == colTime {
+					return nil, fmt.Errorf("secevent field %s: %q is not a timestamp key", fld.Key, col.key)
+				}
+				m.kind, m.limit = mText, d.limit
+				m.exact = col.key == "externalId" // an id cut short would break de-duplication
+			case dictPort:
+				m.kind, m.min, m.max = mInt, 0, 65535
+			case dictCount:
+				m.kind, m.min, m.max = mInt, 0, math.MaxInt64
+			case dictTime:
+				m.kind = mTime
+			default:
+				return nil, fmt.Errorf("secevent field %s: CEF key %q holds IP addresses only; the schema must say what a host name becomes", fld.Key, col.key)
+			}
+		}
+		idx := add(m)
+		switch fld.Place {
+		case secevent.PlaceAttribute:
+			f.attrIdx[fld.Key] = uint8(idx)
+		case secevent.PlaceResource:
+			f.resIdx[fld.Key] = uint8(idx)
+		}
+	}
+
+	for _, cf := range cfg.CustomFields {
+		m := mapping{key: cf.Key, role: roleOf(cf.Key), cefKey: cf.Slot, prefix: cf.Slot + "="}
+		lbl, _ := appendCEFExtValue([]byte(" "+cf.Slot+"Label="), cf.Label, maxLabelLen)
+		m.label = string(lbl)
+		if strings.HasPrefix(cf.Slot, "cn") {
+			m.kind, m.min, m.max = mCustomNum, math.MinInt64, math.MaxInt64
+		} else {
+			m.kind, m.limit, m.join = mCustomStr, maxCustomStrLen, true
+		}
+		idx := add(m)
+		if fld, ok := secevent.FieldByKey(cf.Key); ok {
+			// A schema key is read where the schema puts it; the custom slot replaces its default key.
+			if fld.Place == secevent.PlaceResource {
+				f.resIdx[cf.Key] = uint8(idx)
+			} else {
+				f.attrIdx[cf.Key] = uint8(idx)
+			}
+			continue
+		}
+		// Any other key: a record attribute, else a resource attribute of that name.
+		f.attrIdx[cf.Key] = uint8(idx)
+		f.resIdx[cf.Key] = uint8(idx)
+	}
+	if len(f.maps) > maxMappings {
+		return nil, fmt.Errorf("secformat: %d CEF mappings, more than the %d supported", len(f.maps), maxMappings)
+	}
+
+	// Roles and shared keys are computed over reachable mappings only (a custom slot may have
+	// replaced a schema key's default mapping).
+	for i := range f.roleIdx {
+		f.roleIdx[i] = -1
+	}
+	reachable := []int{0}
+	seen := map[uint8]bool{}
+	for _, idx := range f.attrIdx {
+		if !seen[idx] {
+			seen[idx] = true
+			reachable = append(reachable, int(idx))
+		}
+	}
+	for _, idx := range f.resIdx {
+		if !seen[idx] {
+			seen[idx] = true
+			reachable = append(reachable, int(idx))
+		}
+	}
+	byKey := map[string][]uint8{}
+	for _, idx := range reachable {
+		m := &f.maps[idx]
+		m.group = -1
+		if m.role != roleNone {
+			f.roleIdx[m.role] = int8(idx)
+		}
+		if m.cefKey != "" {
+			byKey[m.cefKey] = append(byKey[m.cefKey], uint8(idx))
+		}
+	}
+	for _, members := range byKey {
+		if len(members) < 2 {
+			continue
+		}
+		g := int8(len(f.groups))
+		for _, idx := range members {
+			f.maps[idx].group = g
+		}
+		f.groups = append(f.groups, members)
+	}
+	if len(f.groups) > math.MaxInt8 {
+		return nil, errors.New("secformat: too many shared CEF keys")
+	}
+	f.attrKeys, f.resKeys = newKeyTable(f.attrIdx), newKeyTable(f.resIdx)
+	return f, nil
+}
+
+// overflowEntry is a field without a CEF key of its own, waiting for the overflow JSON.
+type overflowEntry struct {
+	key   string
+	scope string // "attributes" or "resource": the prefix a colliding name gets
+	v     pcommon.Value
+}
+
+// cefEvent is the per-record state; it lives on the caller's stack.
+type cefEvent struct {
+	vals    [maxMappings]pcommon.Value
+	types   [maxMappings]pcommon.ValueType // vals' types, read once (Value.Type is not free)
+	present uint64
+	fromRes uint64
+	nOver   int
+	over    [8]overflowEntry
+	more    []overflowEntry // only when a record has more than len(over) unmapped fields
+}
+
+func (ev *cefEvent) addOverflow(key, scope string, v pcommon.Value) {
+	if ev.nOver < len(ev.over) {
+		ev.over[ev.nOver] = overflowEntry{key, scope, v}
+		ev.nOver++
+		return
+	}
+	ev.more = append(ev.more, overflowEntry{key, scope, v})
+}
+
+const (
+	scopeAttributes = "attributes"
+	scopeResource   = "resource"
+)
+
+// accept stores v for mapping idx when it has the type the mapping needs. It returns false when v
+// must go to the overflow JSON instead (wrong type, duplicate key, id too long, or a CEF key already
+// held by a field that comes first in the schema).
+func (f *CEF) accept(ev *cefEvent, idx int, v pcommon.Value, t pcommon.ValueType, fromRes bool) bool {
+	m := &f.maps[idx]
+	bit := uint64(1) << idx
+	if ev.present&bit != 0 {
+		return false
+	}
+	if t == pcommon.ValueTypeEmpty || t == pcommon.ValueTypeStr && v.Str() == "" {
+		return true // an empty field carries nothing; it is left out of every format
+	}
+	if m.role != roleNone && t != pcommon.ValueTypeStr {
+		return false
+	}
+	switch m.kind {
+	case mText:
+		switch t {
+		case pcommon.ValueTypeStr:
+			if m.exact && repairedLen(v.Str(), 1) > m.limit {
+				return false
+			}
+		case pcommon.ValueTypeInt, pcommon.ValueTypeDouble, pcommon.ValueTypeBool:
+		default:
+			return false
+		}
+	case mInt, mCustomNum:
+		n, ok := intValue(v)
+		if !ok || n < m.min || n > m.max {
+			return false
+		}
+	case mAddress:
+		if t != pcommon.ValueTypeStr {
+			return false
+		}
+	case mTime:
+		if _, ok := parseRFC3339Millis(v); !ok {
+			return false
+		}
+	case mHeader:
+		if m.role == roleAlertSeverity {
+			if _, ok := AlertCEFSeverity(v.Str()); !ok {
+				return false
+			}
+		}
+	}
+	if m.group >= 0 {
+		for _, o := range f.groups[m.group] {
+			ob := uint64(1) << o
+			if int(o) == idx || ev.present&ob == 0 {
+				continue
+			}
+			if int(o) < idx {
+				return false // the field listed first in the schema keeps the key
+			}
+			// This one comes first: the other moves to the overflow JSON.
+			scope := scopeAttributes
+			if ev.fromRes&ob != 0 {
+				scope = scopeResource
+			}
+			ev.addOverflow(f.maps[o].key, scope, ev.vals[o])
+			ev.present &^= ob
+		}
+	}
+	ev.vals[idx] = v
+	ev.types[idx] = t
+	ev.present |= bit
+	if fromRes {
+		ev.fromRes |= bit
+	}
+	return true
+}
+
+func parseRFC3339Millis(v pcommon.Value) (int64, bool) {
+	if v.Type() != pcommon.ValueTypeStr {
+		return 0, false
+	}
+	t, err := time.Parse(time.RFC3339Nano, v.Str())
+	if err != nil {
+		return 0, false
+	}
+	return t.UnixMilli(), true
+}
+
+// roleStr returns the string value of the field playing role r, or "".
+func (f *CEF) roleStr(ev *cefEvent, r role) string {
+	idx := f.roleIdx[r]
+	if idx < 0 || ev.present&(uint64(1)<<idx) == 0 {
+		return ""
+	}
+	return ev.vals[idx].Str()
+}
+
+// Append appends the CEF line for lr (with its resource res) to dst and returns the extended buffer.
+// The line has no trailing newline, no BOM, and never contains a CR or LF byte.
+func (f *CEF) Append(dst []byte, res pcommon.Resource, lr plog.LogRecord) []byte {
+	var ev cefEvent
+	attrs := lr.Attributes()
+	body := lr.Body()
+	f.accept(&ev, 0, body, body.Type(), false)
+	// Empty values carry nothing and are left out of every format (JSON does the same).
+	for k, v := range attrs.All() {
+		t := v.Type()
+		if t == pcommon.ValueTypeEmpty || t == pcommon.ValueTypeStr && v.Str() == "" {
+			continue
+		}
+		idx, ok := f.attrKeys.get(k)
+		if !ok || !f.accept(&ev, int(idx), v, t, false) {
+			ev.addOverflow(k, scopeAttributes, v)
+		}
+	}
+	for k, v := range res.Attributes().All() {
+		t := v.Type()
+		if t == pcommon.ValueTypeEmpty || t == pcommon.ValueTypeStr && v.Str() == "" {
+			continue
+		}
+		idx, ok := f.resKeys.get(k)
+		if !ok || !f.accept(&ev, int(idx), v, t, true) {
+			ev.addOverflow(k, scopeResource, v)
+		}
+	}
+
+	cat := f.roleStr(&ev, roleCategory)
+	act := f.roleStr(&ev, roleAction)
+	outcome := f.roleStr(&ev, roleOutcome)
+	ruleID := f.roleStr(&ev, roleRuleID)
+	ruleName := f.roleStr(&ev, roleRuleName)
+	alertSev := f.roleStr(&ev, roleAlertSeverity)
+	// Any alert field makes it an alert record, so that the header uses (never drops) it.
+	isAlert := cat == string(secevent.CategoryAlert) || ruleID != "" || ruleName != "" || alertSev != ""
+	eventName := lr.EventName()
+
+	dst = append(dst, f.header...)
+
+	// Signature ID: the alert rule, else category[.action], else the EventName without its prefix.
+	nameRepresented := false
+	mark := len(dst)
+	switch {
+	case isAlert && ruleID != "":
+		dst, _ = appendCEFHeaderValue(dst, ruleID, maxSignatureLen)
+	case cat != "":
+		dst = append(dst, cat...)
+		if act != "" {
+			dst = append(dst, '.')
+			dst = append(dst, act...)
+		}
+		dst, _ = escapeTail(dst, mark, true, maxSignatureLen)
+	case eventName != "":
+		dst, _ = appendCEFHeaderValue(dst, strings.TrimPrefix(eventName, secevent.EventNamePrefix), maxSignatureLen)
+		nameRepresented = true
+	default:
+		dst = append(dst, "unknown"...)
+	}
+	dst = append(dst, '|')
+
+	// Name: the alert rule's name; else "category action outcome" in words.
+	mark = len(dst)
+	switch {
+	case isAlert && ruleName != "":
+		dst, _ = appendCEFHeaderValue(dst, ruleName, maxNameLen)
+	case isAlert && ruleID != "":
+		dst, _ = appendCEFHeaderValue(dst, ruleID, maxNameLen)
+	case cat != "" || act != "" || outcome != "":
+		for _, w := range [...]string{cat, act, outcome} {
+			if w == "" {
+				continue
+			}
+			if len(dst) > mark {
+				dst = append(dst, ' ')
+			}
+			for i := 0; i < len(w); i++ {
+				c := w[i]
+				if c == '_' {
+					c = ' '
+				}
+				dst = append(dst, c)
+			}
+		}
+		dst, _ = escapeTail(dst, mark, true, maxNameLen)
+	case isAlert:
+		dst = append(dst, "alert"...)
+	case eventName != "":
+		dst, _ = appendCEFHeaderValue(dst, eventName, maxNameLen)
+	default:
+		dst = append(dst, "security event"...)
+	}
+	dst = append(dst, '|')
+
+	// Severity.
+	sev := -1
+	if isAlert && alertSev != "" {
+		sev, _ = AlertCEFSeverity(alertSev)
+	} else if len(f.sevByCat) > 0 && cat != "" {
+		if s, ok := f.sevByCat[cat]; ok {
+			sev = s
+		}
+	}
+	if sev < 0 {
+		sev = CEFSeverity(lr.SeverityNumber())
+	}
+	if sev == 10 {
+		dst = append(dst, '1', '0')
+	} else {
+		dst = append(dst, byte('0'+sev))
+	}
+	dst = append(dst, '|')
+
+	// Extension, in mapping order (the schema's order).
+	extStart := len(dst)
+	for set := ev.present; set != 0; set &= set - 1 {
+		idx := bits.TrailingZeros64(set)
+		m := &f.maps[idx]
+		if m.kind == mHeader {
+			continue
+		}
+		if len(dst) > extStart {
+			dst = append(dst, ' ')
+		}
+		dst = f.appendPair(dst, m, ev.vals[idx], ev.types[idx])
+	}
+
+	// Everything without a key of its own, as one JSON object.
+	// The EventName travels there only when the Signature ID does not already say it.
+	extraName := ""
+	if eventName != "" && !nameRepresented && !isSchemaEventName(eventName, cat, act) {
+		extraName = eventName
+	}
+	if ev.nOver > 0 || extraName != "" || !lr.TraceID().IsEmpty() || !lr.SpanID().IsEmpty() {
+		if len(dst) > extStart {
+			dst = append(dst, ' ')
+		}
+		dst = f.appendOverflow(dst, &ev, extraName, lr)
+	}
+
+	// rt last: its value is digits only, so the line never ends in a value whose trailing spaces a
+	// parser could trim.
+	ts := lr.Timestamp()
+	if ts == 0 {
+		ts = lr.ObservedTimestamp()
+	}
+	if ts != 0 {
+		if len(dst) > extStart {
+			dst = append(dst, ' ')
+		}
+		dst = append(dst, "rt="...)
+		dst = appendInt(dst, int64(ts/1e6))
+	}
+	return dst
+}
+
+// isSchemaEventName reports whether name is exactly "security.<cat>[.<act>]".
+func isSchemaEventName(name, cat, act string) bool {
+	if cat == "" || !strings.HasPrefix(name, secevent.EventNamePrefix) {
+		return false
+	}
+	rest := name[len(secevent.EventNamePrefix):]
+	if !strings.HasPrefix(rest, cat) {
+		return false
+	}
+	rest = rest[len(cat):]
+	if act == "" {
+		return rest == ""
+	}
+	return len(rest) == len(act)+1 && rest[0] == '.' && rest[1:] == act
+}
+
+// appendPair writes one key=value pair (and its label, for a custom slot).
+func (f *CEF) appendPair(dst []byte, m *mapping, v pcommon.Value, t pcommon.ValueType) []byte {
+	switch m.kind {
+	case mAddress:
+		s := v.Str()
+		if isIPAddress(s) {
+			dst = append(dst, m.prefix...)
+			return append(dst, s...) // an IP literal has no character CEF escapes
+		}
+		dst = append(dst, m.alt...)
+		dst, _ = appendCEFExtValue(dst, s, m.altLimit)
+		return dst
+	case mInt, mCustomNum:
+		n, _ := intValue(v)
+		dst = append(dst, m.prefix...)
+		dst = appendInt(dst, n)
+	case mTime:
+		ms, _ := parseRFC3339Millis(v)
+		dst = append(dst, m.prefix...)
+		dst = appendInt(dst, ms)
+	default: // mText, mBody, mCustomStr
+		dst = append(dst, m.prefix...)
+		if t == pcommon.ValueTypeStr {
+			dst, _ = appendCEFExtValue(dst, v.Str(), m.limit)
+		} else {
+			mark := len(dst)
+			dst = appendValueText(dst, v, m.join)
+			dst, _ = escapeTail(dst, mark, false, m.limit)
+		}
+	}
+	return append(dst, m.label...)
+}
+
+// isIPAddress reports whether s is an IPv4 or IPv6 address literal without a zone: the only thing
+// CEF's src and dst may hold.
+func isIPAddress(s string) bool {
+	if len(s) < 2 || len(s) > 45 {
+		return false
+	}
+	a, err := netip.ParseAddr(s)
+	return err == nil && a.Zone() == ""
+}
+
+// escapeTail escapes, in place, the raw text written at dst[mark:] (text that had to be composed or
+// rendered first), cutting it to max like the escaper does. header selects the header escaper, else
+// the extension escaper. Text that needs no change (the common case) is left where it is.
+func escapeTail(dst []byte, mark int, header bool, max int) ([]byte, bool) {
+	rawEnd := len(dst)
+	raw := bytesToString(dst[mark:rawEnd])
+	esc := appendCEFExtValue
+	c2, cls := byte('='), cefExtClass
+	if header {
+		esc, c2, cls = appendCEFHeaderValue, '|', cefHeaderClass
+	}
+	if (max <= 0 || len(raw) <= max) && plainRun(raw, 0, len(raw), '\\', c2, cls) == len(raw) {
+		return dst, false
+	}
+	// esc appends after rawEnd; should append move dst, raw still reads the old array.
+	dst, cut := esc(dst, raw, max)
+	n := copy(dst[mark:], dst[rawEnd:])
+	return dst[:mark+n], cut
+}
+
+func appendInt(dst []byte, n int64) []byte {
+	if n >= 0 && n < 10 {
+		return append(dst, byte('0'+n))
+	}
+	var b [20]byte
+	i := len(b)
+	u := uint64(n)
+	if n < 0 {
+		u = uint64(-n)
+	}
+	for u >= 10 {
+		i--
+		b[i] = byte('0' + u%10)
+		u /= 10
+	}
+	i--
+	b[i] = byte('0' + u)
+	if n < 0 {
+		dst = append(dst, '-')
+	}
+	return append(dst, b[i:]...)
+}
+
+// Overflow JSON: raw JSON is measured against the custom-string limit, then CEF-escaped in place.
+const (
+	omittedKey = "_omitted"
+	// omittedReserve keeps room for `,"_omitted":N}` however many entries are left out.
+	omittedReserve = len(`,"`+omittedKey+`":`) + 20 + 1
+)
+
+type overflowWriter struct {
+	dst     []byte
+	mark    int // start of the JSON object in dst
+	budget  int // bytes the object may take before the omitted note and the closing brace
+	claims  keyClaims
+	first   bool
+	omitted int
+}
+
+// entry writes "key":value. isStr/s stand in for v when the value is a plain string the formatter
+// holds (the EventName), so that no pcommon.Value has to be allocated for it.
+func (w *overflowWriter) entry(key, scope string, v pcommon.Value, isStr bool, s string) {
+	start := len(w.dst)
+	name := w.claims.claim(key, scope)
+	if !w.first {
+		w.dst = append(w.dst, ',')
+	}
+	w.dst = appendJSONString(w.dst, name)
+	w.dst = append(w.dst, ':')
+	valStart := len(w.dst)
+	if !isStr && v.Type() == pcommon.ValueTypeStr {
+		isStr, s = true, v.Str()
+	}
+	if isStr {
+		w.dst = appendJSONString(w.dst, s)
+	} else {
+		w.dst = appendJSONValue(w.dst, v, 0)
+	}
+	if len(w.dst)-w.mark <= w.budget {
+		w.first = false
+		return
+	}
+	// Too long for the slot: a string is cut to fit (with the marker); anything else is left out
+	// and counted in _omitted.
+	if isStr {
+		room := w.budget - (valStart - w.mark)
+		if room >= len(TruncationMarker)+2+16 {
+			w.dst = appendJSONStringMax(w.dst[:valStart], s, room)
+			w.first = false
+			return
+		}
+	}
+	w.dst = w.dst[:start]
+	w.omitted++
+}
+
+func (f *CEF) appendOverflow(dst []byte, ev *cefEvent, eventName string, lr plog.LogRecord) []byte {
+	dst = append(dst, f.overflowPrefix...)
+	w := overflowWriter{dst: dst, mark: len(dst), budget: maxCustomStrLen - omittedReserve, first: true}
+	w.claims.add(omittedKey)
+	w.dst = append(w.dst, '{')
+	// Fixed-size ids first, so that the budget check of every later entry accounts for them.
+	if tid := lr.TraceID(); !tid.IsEmpty() {
+		w.claims.add("trace_id")
+		w.dst = appendRawEntry(w.dst, &w.first, "trace_id", tid[:])
+	}
+	if sid := lr.SpanID(); !sid.IsEmpty() {
+		w.claims.add("span_id")
+		w.dst = appendRawEntry(w.dst, &w.first, "span_id", sid[:])
+	}
+	if eventName != "" {
+		w.entry("event.name", "record", pcommon.Value{}, true, eventName)
+	}
+	for i := 0; i < ev.nOver; i++ {
+		e := &ev.over[i]
+		w.entry(e.key, e.scope, e.v, false, "")
+	}
+	for i := range ev.more {
+		e := &ev.more[i]
+		w.entry(e.key, e.scope, e.v, false, "")
+	}
+	if w.omitted > 0 {
+		if !w.first {
+			w.dst = append(w.dst, ',')
+		}
+		w.dst = append(w.dst, `"`+omittedKey+`":`...)
+		w.dst = appendInt(w.dst, int64(w.omitted))
+	}
+	w.dst = append(w.dst, '}')
+	dst, _ = escapeTail(w.dst, w.mark, false, 0)
+	return append(dst, f.overflowLabel...)
+}
+
+// appendRawEntry writes "key":"<hex of id>" (trace and span ids).
+func appendRawEntry(dst []byte, first *bool, key string, id []byte) []byte {
+	if !*first {
+		dst = append(dst, ',')
+	}
+	*first = false
+	dst = append(dst, '"')
+	dst = append(dst, key...)
+	dst = append(dst, `":"`...)
+	dst = hex.AppendEncode(dst, id)
+	return append(dst, '"')
+}
+
+// appendJSONStringMax is appendJSONString cut so that the literal, quotes included, takes at most max
+// bytes; a cut string ends with TruncationMarker inside the quotes. Cuts fall between characters,
+// never inside an escape.
+func appendJSONStringMax(dst []byte, s string, max int) []byte {
+	start := len(dst)
+	dst = appendJSONString(dst, s)
+	if len(dst)-start <= max {
+		return dst
+	}
+	limit := start + max - 1 - len(TruncationMarker) // room before the marker and closing quote
+	i := start + 1
+	for i < len(dst)-1 {
+		w := 1
+		switch c := dst[i]; {
+		case c == '\\':
+			w = 2
+			if dst[i+1] == 'u' {
+				w = 6
+			}
+		case c >= 0x80:
+			w = utf8SeqLen(c)
+		}
+		if i+w > limit {
+			break
+		}
+		i += w
+	}
+	dst = append(dst[:i], TruncationMarker...)
+	return append(dst, '"')
+}
+
+// utf8SeqLen is the length of the UTF-8 sequence starting with the (valid) lead byte c.
+func utf8SeqLen(c byte) int {
+	switch {
+	case c >= 0xf0:
+		return 4
+	case c >= 0xe0:
+		return 3
+	case c >= 0xc0:
+		return 2
+	}
+	return 1
+}

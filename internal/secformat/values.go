@@ -1,0 +1,247 @@
+package secformat
+
+import (
+	"encoding/base64"
+	"math"
+	"strconv"
+	"time"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+)
+
+// maxJSONDepth bounds the nesting this package renders: an attribute nested deeper (only a hostile or
+// broken producer sends that) is written as the string depthLimitText instead of being followed.
+const (
+	maxJSONDepth   = 32
+	depthLimitText = "[nesting too deep]"
+)
+
+// appendJSONValue appends v as a JSON value: strings escaped by appendJSONString, ints and finite
+// doubles as numbers, NaN and ±Inf as the strings "NaN", "+Inf", "-Inf" (JSON has no such numbers),
+// bytes as a base64 string, slices as arrays, maps as objects (keys in their order), empty as null.
+func appendJSONValue(dst []byte, v pcommon.Value, depth int) []byte {
+	switch v.Type() {
+	case pcommon.ValueTypeStr:
+		return appendJSONString(dst, v.Str())
+	case pcommon.ValueTypeInt:
+		return strconv.AppendInt(dst, v.Int(), 10)
+	case pcommon.ValueTypeDouble:
+		return appendJSONFloat(dst, v.Double())
+	case pcommon.ValueTypeBool:
+		return strconv.AppendBool(dst, v.Bool())
+	case pcommon.ValueTypeBytes:
+		dst = append(dst, '"')
+		dst = base64.StdEncoding.AppendEncode(dst, v.Bytes().AsRaw())
+		return append(dst, '"')
+	case pcommon.ValueTypeSlice:
+		if depth >= maxJSONDepth {
+			return appendJSONString(dst, depthLimitText)
+		}
+		s := v.Slice()
+		dst = append(dst, '[')
+		for i := 0; i < s.Len(); i++ {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = appendJSONValue(dst, s.At(i), depth+1)
+		}
+		return append(dst, ']')
+	case pcommon.ValueTypeMap:
+		if depth >= maxJSONDepth {
+			return appendJSONString(dst, depthLimitText)
+		}
+		dst = append(dst, '{')
+		first := true
+		for k, e := range v.Map().All() {
+			if !first {
+				dst = append(dst, ',')
+			}
+			first = false
+			dst = appendJSONString(dst, k)
+			dst = append(dst, ':')
+			dst = appendJSONValue(dst, e, depth+1)
+		}
+		return append(dst, '}')
+	}
+	return append(dst, "null"...)
+}
+
+func appendJSONFloat(dst []byte, f float64) []byte {
+	switch {
+	case math.IsNaN(f):
+		return append(dst, `"NaN"`...)
+	case math.IsInf(f, 1):
+		return append(dst, `"+Inf"`...)
+	case math.IsInf(f, -1):
+		return append(dst, `"-Inf"`...)
+	}
+	return strconv.AppendFloat(dst, f, 'g', -1, 64)
+}
+
+// appendFloatText is appendJSONFloat without the quotes, for plain-text contexts.
+func appendFloatText(dst []byte, f float64) []byte {
+	switch {
+	case math.IsNaN(f):
+		return append(dst, "NaN"...)
+	case math.IsInf(f, 1):
+		return append(dst, "+Inf"...)
+	case math.IsInf(f, -1):
+		return append(dst, "-Inf"...)
+	}
+	return strconv.AppendFloat(dst, f, 'g', -1, 64)
+}
+
+// appendValueText appends v as unescaped text, for a CEF value: a string as it is, a scalar in its
+// usual text form, bytes as base64; a slice as its elements joined by "," when join is set (each
+// element as text if it is a scalar, else as JSON), else as JSON; a map as JSON. The caller escapes.
+func appendValueText(dst []byte, v pcommon.Value, join bool) []byte {
+	switch v.Type() {
+	case pcommon.ValueTypeStr:
+		return append(dst, v.Str()...)
+	case pcommon.ValueTypeInt:
+		return strconv.AppendInt(dst, v.Int(), 10)
+	case pcommon.ValueTypeDouble:
+		return appendFloatText(dst, v.Double())
+	case pcommon.ValueTypeBool:
+		return strconv.AppendBool(dst, v.Bool())
+	case pcommon.ValueTypeBytes:
+		return base64.StdEncoding.AppendEncode(dst, v.Bytes().AsRaw())
+	case pcommon.ValueTypeSlice:
+		if !join {
+			return appendJSONValue(dst, v, 0)
+		}
+		s := v.Slice()
+		for i := 0; i < s.Len(); i++ {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			e := s.At(i)
+			switch e.Type() {
+			case pcommon.ValueTypeSlice, pcommon.ValueTypeMap:
+				dst = appendJSONValue(dst, e, 1)
+			default:
+				dst = appendValueText(dst, e, false)
+			}
+		}
+		return dst
+	case pcommon.ValueTypeMap:
+		return appendJSONValue(dst, v, 0)
+	}
+	return dst
+}
+
+// isEmptyValue reports whether v carries nothing: an empty value or an empty string. Such fields are
+// left out of every output (an empty CEF value is also rejected by liblognorm at the end of a line).
+func isEmptyValue(v pcommon.Value) bool {
+	switch v.Type() {
+	case pcommon.ValueTypeEmpty:
+		return true
+	case pcommon.ValueTypeStr:
+		return v.Str() == ""
+	}
+	return false
+}
+
+// intValue returns v as an int64 when it is an int, or a string holding a decimal integer (producers
+// that stringify ports), or a double with an integral value.
+func intValue(v pcommon.Value) (int64, bool) {
+	switch v.Type() {
+	case pcommon.ValueTypeInt:
+		return v.Int(), true
+	case pcommon.ValueTypeStr:
+		n, err := strconv.ParseInt(v.Str(), 10, 64)
+		return n, err == nil
+	case pcommon.ValueTypeDouble:
+		d := v.Double()
+		if d == math.Trunc(d) && d >= -9.2e18 && d <= 9.2e18 {
+			return int64(d), true
+		}
+	}
+	return 0, false
+}
+
+// keyClaims keeps the names already used in one JSON object so that no name is written twice (a
+// producer may send the same key as a resource and a record attribute, or twice on the wire). Small
+// objects are checked linearly in a fixed array; large ones (a hostile producer) switch to a map so
+// that the cost stays linear.
+type keyClaims struct {
+	n     int
+	small [24]string
+	big   map[string]struct{}
+}
+
+func (c *keyClaims) has(k string) bool {
+	if c.big != nil {
+		_, ok := c.big[k]
+		return ok
+	}
+	for i := 0; i < c.n; i++ {
+		if c.small[i] == k {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *keyClaims) add(k string) {
+	if c.big != nil {
+		c.big[k] = struct{}{}
+		return
+	}
+	if c.n < len(c.small) {
+		c.small[c.n] = k
+		c.n++
+		return
+	}
+	c.big = make(map[string]struct{}, 2*len(c.small))
+	for _, s := range c.small {
+		c.big[s] = struct{}{}
+	}
+	c.big[k] = struct{}{}
+}
+
+// claim returns a name for key that is not used yet in the object and claims it: key itself, else
+// scope+"."+key, else scope+"."+key+"#2", "#3", ...
+func (c *keyClaims) claim(key, scope string) string {
+	if !c.has(key) {
+		c.add(key)
+		return key
+	}
+	alt := scope + "." + key
+	for n := 2; c.has(alt); n++ {
+		alt = scope + "." + key + "#" + strconv.Itoa(n)
+	}
+	c.add(alt)
+	return alt
+}
+
+// appendRFC3339UTC appends t in UTC as RFC 3339 with exactly frac fractional digits (6 for syslog,
+// 9 for JSON) and a "Z": what time.AppendFormat writes for "2006-01-02T15:04:05.000000Z07:00",
+// without parsing the layout on every call. Years outside 0..9999 fall back to AppendFormat.
+func appendRFC3339UTC(dst []byte, t time.Time, frac int) []byte {
+	t = t.UTC()
+	year, month, day := t.Date()
+	if year < 0 || year > 9999 {
+		layout := "2006-01-02T15:04:05.000000Z07:00"
+		if frac == 9 {
+			layout = "2006-01-02T15:04:05.000000000Z07:00"
+		}
+		return t.AppendFormat(dst, layout)
+	}
+	hour, minute, sec := t.Clock()
+	dst = append(dst,
+		byte('0'+year/1000), byte('0'+year/100%10), byte('0'+year/10%10), byte('0'+year%10), '-',
+		byte('0'+int(month)/10), byte('0'+int(month)%10), '-',
+		byte('0'+day/10), byte('0'+day%10), 'T',
+		byte('0'+hour/10), byte('0'+hour%10), ':',
+		byte('0'+minute/10), byte('0'+minute%10), ':',
+		byte('0'+sec/10), byte('0'+sec%10), '.')
+	ns := t.Nanosecond()
+	var digits [9]byte
+	for i := 8; i >= 0; i-- {
+		digits[i] = byte('0' + ns%10)
+		ns /= 10
+	}
+	dst = append(dst, digits[:frac]...)
+	return append(dst, 'Z')
+}
