@@ -1,0 +1,396 @@
+package cefsyslogexporter // import "github.com/unified-ot/otelcol-siem/exporter/cefsyslogexporter"
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/consumer/consumererror"
+	"go.opentelemetry.io/collector/exporter"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.uber.org/zap"
+	"gopkg.in/natefinch/lumberjack.v2"
+
+	"github.com/unified-ot/otelcol-siem/exporter/cefsyslogexporter/internal/metadata"
+	"github.com/unified-ot/otelcol-siem/internal/secformat"
+)
+
+const (
+	// streamChunkSize is how many framed bytes are collected before one write on tcp, tls and
+	// file. One write per record would cost a syscall (and a TLS record) per event; a much larger
+	// chunk would only widen what a failed write leaves uncertain.
+	streamChunkSize = 64 << 10
+	megabyte        = 1 << 20
+)
+
+// messageFormatter is the shared formatter of the syslog MSG part: secformat's CEF or JSON.
+type messageFormatter interface {
+	Append(dst []byte, res pcommon.Resource, lr plog.LogRecord) []byte
+}
+
+type cefSyslogExporter struct {
+	cfg    *Config
+	logger *zap.Logger
+	tel    *metadata.Telemetry
+
+	msg          messageFormatter
+	syslog       *secformat.Syslog
+	syslogHeader bool
+	framing      string // FramingOctetCounting, FramingLF or "" (one record per datagram)
+	// maxRecord caps one record (syslog header included, framing excluded); 0 = no cap.
+	maxRecord int
+
+	pool *connPool // udp, tcp, tls
+	file *fileSink // file
+
+	buffers sync.Pool
+}
+
+// buffers are one push's scratch space, pooled so that a steady stream does not allocate them.
+type buffers struct {
+	msg, line, cut []byte
+	chunk          []byte
+	pending        []pendingRecord
+	dropped        []int
+}
+
+// pendingRecord is a record framed into the current chunk.
+type pendingRecord struct {
+	index     int  // position in the batch, counting every record
+	end       int  // offset in the chunk just past its frame
+	truncated bool // cut to maxRecord
+}
+
+func newExporter(cfg *Config, set exporter.Settings) (*cefSyslogExporter, error) {
+	tel, err := metadata.NewTelemetry(set.TelemetrySettings)
+	if err != nil {
+		return nil, fmt.Errorf("cef_syslog: creating metrics: %w", err)
+	}
+	e := &cefSyslogExporter{
+		cfg:          cfg,
+		logger:       set.Logger,
+		tel:          tel,
+		syslogHeader: cfg.Transport != TransportFile || cfg.File.SyslogHeader,
+	}
+	switch cfg.Format {
+	case FormatJSON:
+		e.msg = secformat.NewJSON()
+	default:
+		f, err := secformat.NewCEF(cfg.CEF)
+		if err != nil {
+			return nil, fmt.Errorf("cef_syslog: cef: %w", err)
+		}
+		e.msg = f
+	}
+	if e.syslog, err = secformat.NewSyslog(cfg.Syslog); err != nil {
+		return nil, fmt.Errorf("cef_syslog: syslog: %w", err)
+	}
+	switch cfg.Transport {
+	case TransportUDP:
+		e.maxRecord = cfg.UDP.MaxDatagramSize
+	case TransportFile:
+		e.framing = FramingLF
+		// lumberjack refuses a write larger than the file size limit; cut such a record instead
+		// of failing it forever (the newline needs the last byte).
+		e.maxRecord = cfg.File.MaxSizeMB*megabyte - 1
+	default:
+		e.framing = cfg.framing()
+		e.maxRecord = cfg.MaxMessageSize
+	}
+	e.buffers.New = func() any { return &buffers{} }
+	return e, nil
+}
+
+// start loads TLS material (a missing file fails start-up, naming the file) and prepares the
+// transport. It does not connect: a receiver that is down at start-up must not stop the
+// collector; the first push connects.
+func (e *cefSyslogExporter) start(ctx context.Context, _ component.Host) error {
+	size := 1
+	if q := e.cfg.QueueConfig.Get(); q != nil && q.NumConsumers > 0 {
+		size = q.NumConsumers
+	}
+	switch e.cfg.Transport {
+	case TransportFile:
+		f, err := openFileSink(e.cfg.File)
+		if err != nil {
+			return fmt.Errorf("cef_syslog: file.path: %w", err)
+		}
+		e.file = f
+	case TransportTLS:
+		tlsCfg, err := e.cfg.TLS.LoadTLSConfig(ctx)
+		if err != nil {
+			return fmt.Errorf("cef_syslog: tls: %w", err)
+		}
+		if tlsCfg == nil {
+			return errors.New("cef_syslog: tls: no TLS configuration was produced (tls.insecure is set)")
+		}
+		if tlsCfg.InsecureSkipVerify {
+			e.logger.Warn("tls.insecure_skip_verify is set: the syslog receiver's certificate is NOT verified; anyone on the path can read and forge security events")
+		}
+		e.pool = newConnPool(e.cfg, tlsCfg, size, e.logger, e.tel)
+	default:
+		e.pool = newConnPool(e.cfg, nil, size, e.logger, e.tel)
+	}
+	return nil
+}
+
+func (e *cefSyslogExporter) shutdown(ctx context.Context) error {
+	var errs []error
+	if e.pool != nil {
+		errs = append(errs, e.pool.close(ctx))
+	}
+	if e.file != nil {
+		errs = append(errs, e.file.close())
+	}
+	return errors.Join(errs...)
+}
+
+func openFileSink(cfg FileConfig) (*fileSink, error) {
+	// Open (and create) the file once here so that a wrong path or permission fails start-up
+	// with a clear message instead of every push.
+	if err := os.MkdirAll(filepath.Dir(cfg.Path), 0o750); err != nil {
+		return nil, fmt.Errorf("creating the directory of %s: %w", cfg.Path, err)
+	}
+	f, err := os.OpenFile(cfg.Path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o640)
+	if err != nil {
+		return nil, fmt.Errorf("opening %s: %w", cfg.Path, err)
+	}
+	if err := f.Close(); err != nil {
+		return nil, fmt.Errorf("closing %s: %w", cfg.Path, err)
+	}
+	return &fileSink{logger: &lumberjack.Logger{
+		Filename:   cfg.Path,
+		MaxSize:    cfg.MaxSizeMB,
+		MaxBackups: cfg.MaxBackups,
+		MaxAge:     cfg.MaxAgeDays,
+		Compress:   cfg.Compress,
+	}}, nil
+}
+
+// pushLogs formats, frames and writes one batch. On a transport error it returns the records
+// from the first one not completely written on as a retryable consumererror.Logs, so that
+// exporterhelper retries (or re-queues) only those.
+func (e *cefSyslogExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
+	total := ld.LogRecordCount()
+	if total == 0 {
+		return nil
+	}
+	if e.file != nil {
+		return e.send(ctx, ld, e.file)
+	}
+	if e.pool == nil {
+		return errors.New("cef_syslog: exporter is not started")
+	}
+	slot, err := e.pool.acquire(ctx)
+	if err != nil {
+		e.tel.RecordsFailed.Add(ctx, int64(total), e.tel.FailedTransport)
+		return fmt.Errorf("cef_syslog: %w", err)
+	}
+	defer e.pool.release(slot)
+	if err := slot.ensure(ctx); err != nil {
+		e.tel.RecordsFailed.Add(ctx, int64(total), e.tel.FailedTransport)
+		return fmt.Errorf("cef_syslog: %w", err)
+	}
+	return e.send(ctx, ld, slot)
+}
+
+func (e *cefSyslogExporter) send(ctx context.Context, ld plog.Logs, w sink) error {
+	b := e.buffers.Get().(*buffers)
+	defer e.putBuffers(b)
+	b.chunk = b.chunk[:0]
+	b.pending = b.pending[:0]
+	b.dropped = b.dropped[:0]
+
+	var sent, truncated, bytes int64
+	// flush writes the chunk. On failure it returns the batch index of the first record whose
+	// frame was not completely accepted by the transport.
+	flush := func() (int, error) {
+		if len(b.chunk) == 0 {
+			return 0, nil
+		}
+		n, err := w.write(ctx, b.chunk)
+		bytes += int64(n)
+		done := len(b.pending)
+		if err != nil {
+			done = 0
+			for done < len(b.pending) && b.pending[done].end <= n {
+				done++
+			}
+			if done == len(b.pending) {
+				// Everything was accepted before the error: nothing of this chunk to resend.
+				// The connection is dropped all the same, so the next write reports the
+				// failure for the records behind it.
+				err = nil
+			}
+		}
+		for _, p := range b.pending[:done] {
+			sent++
+			if p.truncated {
+				truncated++
+			}
+		}
+		firstUnsent := -1
+		if done < len(b.pending) {
+			firstUnsent = b.pending[done].index
+		}
+		b.chunk = b.chunk[:0]
+		b.pending = b.pending[:0]
+		return firstUnsent, err
+	}
+
+	var sendErr error
+	firstUnsent := -1
+	index := 0
+	rls := ld.ResourceLogs()
+loop:
+	for i := 0; i < rls.Len(); i++ {
+		rl := rls.At(i)
+		res := rl.Resource()
+		sls := rl.ScopeLogs()
+		for j := 0; j < sls.Len(); j++ {
+			lrs := sls.At(j).LogRecords()
+			for k := 0; k < lrs.Len(); k, index = k+1, index+1 {
+				line, cut, ok := e.format(b, res, lrs.At(k))
+				if !ok {
+					b.dropped = append(b.dropped, index)
+					continue
+				}
+				switch e.framing {
+				case FramingOctetCounting:
+					// RFC 6587 3.4.1 / RFC 5425 4.3: MSG-LEN SP SYSLOG-MSG, no trailer.
+					b.chunk = strconv.AppendInt(b.chunk, int64(len(line)), 10)
+					b.chunk = append(b.chunk, ' ')
+					b.chunk = append(b.chunk, line...)
+				case FramingLF:
+					b.chunk = append(b.chunk, line...)
+					b.chunk = append(b.chunk, '\n')
+				default: // udp: the datagram is the message
+					b.chunk = append(b.chunk, line...)
+				}
+				b.pending = append(b.pending, pendingRecord{index: index, end: len(b.chunk), truncated: cut})
+				if e.framing == "" || len(b.chunk) >= streamChunkSize {
+					if firstUnsent, sendErr = flush(); sendErr != nil {
+						break loop
+					}
+				}
+			}
+		}
+	}
+	if sendErr == nil {
+		firstUnsent, sendErr = flush()
+	}
+
+	if sent > 0 {
+		e.tel.RecordsSent.Add(ctx, sent)
+	}
+	if bytes > 0 {
+		e.tel.BytesSent.Add(ctx, bytes)
+	}
+	if truncated > 0 {
+		e.tel.RecordsTruncated.Add(ctx, truncated)
+	}
+	if n := len(b.dropped); n > 0 {
+		e.tel.RecordsFailed.Add(ctx, int64(n), e.tel.FailedFormat)
+		// Never the records' contents: they may hold user names and addresses.
+		e.logger.Warn("dropped log records that could not be formatted", zap.Int("count", n))
+	}
+	if sendErr == nil {
+		return nil
+	}
+	rest := recordsFrom(ld, firstUnsent, b.dropped)
+	e.tel.RecordsFailed.Add(ctx, int64(rest.LogRecordCount()), e.tel.FailedTransport)
+	where := e.cfg.Endpoint
+	if e.cfg.Transport == TransportFile {
+		where = e.cfg.File.Path
+	}
+	return consumererror.NewLogs(fmt.Errorf("cef_syslog: writing to %s over %s: %w", where, e.cfg.Transport, sendErr), rest)
+}
+
+// maxPooledBuffer is the largest scratch buffer kept for reuse: a rare huge record (a JSON event
+// with megabyte attributes) must not pin its buffers for the life of the process.
+const maxPooledBuffer = 1 << 20
+
+func (e *cefSyslogExporter) putBuffers(b *buffers) {
+	if cap(b.msg) > maxPooledBuffer || cap(b.line) > maxPooledBuffer || cap(b.cut) > maxPooledBuffer ||
+		cap(b.chunk) > streamChunkSize+maxPooledBuffer {
+		return
+	}
+	e.buffers.Put(b)
+}
+
+// format turns one record into a syslog message (or a bare line for a header-less file). It
+// reports ok=false, and the batch goes on, when the formatter yields nothing or panics: a record
+// that cannot be formatted must never block the records behind it.
+func (e *cefSyslogExporter) format(b *buffers, res pcommon.Resource, lr plog.LogRecord) (line []byte, cut, ok bool) {
+	defer func() {
+		if r := recover(); r != nil {
+			e.logger.Error("formatter panicked; record dropped", zap.Any("panic", r))
+			line, cut, ok = nil, false, false
+		}
+	}()
+	b.msg = e.msg.Append(b.msg[:0], res, lr)
+	if len(b.msg) == 0 {
+		return nil, false, false
+	}
+	line = b.msg
+	if e.syslogHeader {
+		b.line = e.syslog.Append(b.line[:0], res, lr, b.msg)
+		line = b.line
+	}
+	if e.maxRecord > 0 && len(line) > e.maxRecord {
+		b.cut, cut = secformat.TruncateUTF8(b.cut[:0], line, e.maxRecord, secformat.TruncationMarker)
+		line = b.cut
+	}
+	return line, cut, true
+}
+
+// recordsFrom copies into a new plog.Logs the records of ld from batch index first on, except
+// the indices in skip (ascending), keeping their resource and scope.
+func recordsFrom(ld plog.Logs, first int, skip []int) plog.Logs {
+	rest := plog.NewLogs()
+	if first < 0 {
+		return rest
+	}
+	index, s := 0, 0
+	rls := ld.ResourceLogs()
+	for i := 0; i < rls.Len(); i++ {
+		rl := rls.At(i)
+		var outRL plog.ResourceLogs
+		haveRL := false
+		sls := rl.ScopeLogs()
+		for j := 0; j < sls.Len(); j++ {
+			sl := sls.At(j)
+			var outSL plog.ScopeLogs
+			haveSL := false
+			lrs := sl.LogRecords()
+			for k := 0; k < lrs.Len(); k, index = k+1, index+1 {
+				for s < len(skip) && skip[s] < index {
+					s++
+				}
+				if index < first || (s < len(skip) && skip[s] == index) {
+					continue
+				}
+				if !haveRL {
+					outRL = rest.ResourceLogs().AppendEmpty()
+					rl.Resource().CopyTo(outRL.Resource())
+					outRL.SetSchemaUrl(rl.SchemaUrl())
+					haveRL = true
+				}
+				if !haveSL {
+					outSL = outRL.ScopeLogs().AppendEmpty()
+					sl.Scope().CopyTo(outSL.Scope())
+					outSL.SetSchemaUrl(sl.SchemaUrl())
+					haveSL = true
+				}
+				lrs.At(k).CopyTo(outSL.LogRecords().AppendEmpty())
+			}
+		}
+	}
+	return rest
+}

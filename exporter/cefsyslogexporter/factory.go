@@ -1,0 +1,79 @@
+package cefsyslogexporter // import "github.com/unified-ot/otelcol-siem/exporter/cefsyslogexporter"
+
+import (
+	"context"
+	"time"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/config/configretry"
+	"go.opentelemetry.io/collector/config/configtls"
+	"go.opentelemetry.io/collector/consumer"
+	"go.opentelemetry.io/collector/exporter"
+	"go.opentelemetry.io/collector/exporter/exporterhelper"
+
+	"github.com/unified-ot/otelcol-siem/exporter/cefsyslogexporter/internal/metadata"
+	"github.com/unified-ot/otelcol-siem/internal/secformat"
+)
+
+// Defaults that are not the collector's own.
+const (
+	defaultTimeout          = 30 * time.Second
+	defaultDialTimeout      = 10 * time.Second
+	defaultWriteTimeout     = 10 * time.Second
+	defaultReconnectMin     = time.Second
+	defaultReconnectMax     = 30 * time.Second
+	defaultFileMaxSizeMB    = 100
+	defaultFileMaxBackups   = 10
+	defaultFileSyslogHeader = true
+)
+
+// NewFactory returns the factory of the cef_syslog exporter.
+func NewFactory() exporter.Factory {
+	return exporter.NewFactory(
+		metadata.Type,
+		createDefaultConfig,
+		exporter.WithLogs(createLogs, metadata.LogsStability),
+	)
+}
+
+func createDefaultConfig() component.Config {
+	return &Config{
+		TimeoutConfig: exporterhelper.TimeoutConfig{Timeout: defaultTimeout},
+		QueueConfig:   metadata.NewDefaultSendingQueueConfig(),
+		RetryConfig:   configretry.NewDefaultBackOffConfig(),
+		Transport:     TransportTCP,
+		Format:        FormatCEF,
+		DialTimeout:   defaultDialTimeout,
+		WriteTimeout:  defaultWriteTimeout,
+		Reconnect: ReconnectConfig{
+			InitialInterval: defaultReconnectMin,
+			MaxInterval:     defaultReconnectMax,
+		},
+		TLS: configtls.NewDefaultClientConfig(),
+		UDP: UDPConfig{MaxDatagramSize: defaultDatagramSize},
+		File: FileConfig{
+			MaxSizeMB:    defaultFileMaxSizeMB,
+			MaxBackups:   defaultFileMaxBackups,
+			SyslogHeader: defaultFileSyslogHeader,
+		},
+		Syslog: secformat.DefaultSyslogConfig(),
+		CEF:    secformat.DefaultCEFConfig(),
+	}
+}
+
+func createLogs(ctx context.Context, set exporter.Settings, cfg component.Config) (exporter.Logs, error) {
+	c := cfg.(*Config)
+	exp, err := newExporter(c, set)
+	if err != nil {
+		return nil, err
+	}
+	return exporterhelper.NewLogs(ctx, set, cfg,
+		exp.pushLogs,
+		exporterhelper.WithStart(exp.start),
+		exporterhelper.WithShutdown(exp.shutdown),
+		exporterhelper.WithCapabilities(consumer.Capabilities{MutatesData: false}),
+		exporterhelper.WithTimeout(c.TimeoutConfig),
+		exporterhelper.WithRetry(c.RetryConfig),
+		exporterhelper.WithQueue(c.QueueConfig),
+	)
+}
