@@ -1,0 +1,68 @@
+package securitywebhookexporter // import "github.com/unified-ot/otelcol-siem/exporter/securitywebhookexporter"
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/config/confighttp"
+	"go.opentelemetry.io/collector/config/configoptional"
+	"go.opentelemetry.io/collector/config/configretry"
+	"go.opentelemetry.io/collector/exporter/exporterhelper"
+)
+
+// Body formats.
+const (
+	// FormatJSONArray sends one JSON array of event objects per request.
+	FormatJSONArray = "json_array"
+	// FormatNDJSON sends one event object per line (application/x-ndjson).
+	FormatNDJSON = "ndjson"
+)
+
+const (
+	minContentLength     = 1024
+	defaultContentLength = 1024 * 1024
+)
+
+// Config is the security_webhook exporter's configuration.
+type Config struct {
+	// ClientConfig is the HTTP client: endpoint (the full URL events are POSTed to), tls, headers,
+	// auth (an authenticator extension, e.g. bearertokenauth), timeout, compression, proxy_url...
+	ClientConfig confighttp.ClientConfig                                  `mapstructure:",squash"`
+	QueueConfig  configoptional.Optional[exporterhelper.QueueBatchConfig] `mapstructure:"sending_queue"`
+	RetryConfig  configretry.BackOffConfig                                `mapstructure:"retry_on_failure"`
+
+	// Format of a request body: json_array or ndjson.
+	Format string `mapstructure:"format"`
+	// MaxContentLength caps a request body (before compression). A larger event is truncated.
+	MaxContentLength int `mapstructure:"max_content_length"`
+
+	_ struct{}
+}
+
+var _ component.Config = (*Config)(nil)
+
+// Validate checks the exporter's own keys; the embedded collector configs validate themselves.
+func (cfg *Config) Validate() error {
+	var errs []error
+	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	if cfg.ClientConfig.Endpoint == "" {
+		add("endpoint: required (the URL events are POSTed to)")
+	} else if u, err := url.Parse(cfg.ClientConfig.Endpoint); err != nil {
+		add("endpoint: %q is not a URL: %w", cfg.ClientConfig.Endpoint, err)
+	} else if u.Scheme != "http" && u.Scheme != "https" {
+		add("endpoint: %q: scheme must be http or https", cfg.ClientConfig.Endpoint)
+	} else if u.Host == "" {
+		add("endpoint: %q has no host", cfg.ClientConfig.Endpoint)
+	}
+	switch cfg.Format {
+	case FormatJSONArray, FormatNDJSON:
+	default:
+		add("format: %q is not supported; use %q or %q", cfg.Format, FormatJSONArray, FormatNDJSON)
+	}
+	if cfg.MaxContentLength < minContentLength {
+		add("max_content_length: must be at least %d bytes, got %d", minContentLength, cfg.MaxContentLength)
+	}
+	return errors.Join(errs...)
+}

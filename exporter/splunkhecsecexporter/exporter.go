@@ -1,0 +1,571 @@
+package splunkhecsecexporter // import "github.com/unified-ot/otelcol-siem/exporter/splunkhecsecexporter"
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"runtime"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"go.opentelemetry.io/otel/metric"
+	"go.uber.org/zap"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/exporter"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/plog"
+
+	"github.com/unified-ot/otelcol-siem/exporter/splunkhecsecexporter/internal/metadata"
+	"github.com/unified-ot/otelcol-siem/internal/httpdelivery"
+	"github.com/unified-ot/otelcol-siem/internal/secformat"
+	"github.com/unified-ot/otelcol-siem/secevent"
+)
+
+// HEC paths, under the endpoint's base URL.
+const (
+	pathEvent  = "/services/collector/event"
+	pathAck    = "/services/collector/ack"
+	pathHealth = "/services/collector/health"
+
+	headerChannel = "X-Splunk-Request-Channel"
+	// maxResponseBytes bounds how much of an answer is read: HEC answers are a few dozen bytes.
+	maxResponseBytes = 64 * 1024
+	// minShrink is the smallest size a single event is cut down to after 413 before it is dropped.
+	minShrink = 1024
+	// maxMetaValue caps one metadata or indexed-field value taken from a record.
+	maxMetaValue = 1024
+	// minEventRoom is the least room an envelope must leave for its event; below it the record's
+	// indexed fields are left out.
+	minEventRoom = 256
+)
+
+// HEC codes the exporter acts on (Splunk's table).
+const (
+	codeInvalidDataFormat  = 6
+	codeEventFieldRequired = 12
+	codeEventFieldBlank    = 13
+	codeAckDisabled        = 14
+)
+
+// Reasons of the dropped metric specific to HEC.
+const (
+	ReasonInvalidEvent       = "invalid_event"        // code 6 with invalid-event-number
+	ReasonEventFieldRequired = "event_field_required" // code 12
+	ReasonEventFieldBlank    = "event_field_blank"    // code 13
+)
+
+// metaSource is where an envelope member comes from: a schema key (read from the record's
+// attributes or its resource, as the schema places it) and the configured fallback.
+type metaSource struct {
+	member   string
+	key      string
+	resource bool
+	fallback string
+}
+
+type hecExporter struct {
+	cfg      *Config
+	set      exporter.Settings
+	logger   *zap.Logger
+	eventURL string
+	ackURL   string
+	health   string
+	auth     string // "Splunk <token>": never logged
+	channel  string
+	ua       string
+	client   *http.Client
+
+	json *secformat.JSON
+	cef  *secformat.CEF
+	meta []metaSource
+	idx  []secevent.Field
+	// idxWithID is idx plus event.id, for cut events; idIndexed says idx already has it.
+	idxWithID []secevent.Field
+	idIndexed bool
+
+	tel            *httpdelivery.Telemetry
+	acked          metric.Int64Counter
+	ackTimeouts    metric.Int64Counter
+	ackUnavailable metric.Int64Counter
+
+	acks     *ackTracker
+	stopping chan struct{}
+	stopOnce sync.Once
+	wg       sync.WaitGroup
+	bufs     sync.Pool
+}
+
+func newExporter(cfg *Config, set exporter.Settings) (*hecExporter, error) {
+	base, err := baseURL(cfg.ClientConfig.Endpoint)
+	if err != nil {
+		return nil, err
+	}
+	e := &hecExporter{
+		cfg:      cfg,
+		set:      set,
+		logger:   set.Logger,
+		eventURL: base.String() + pathEvent,
+		ackURL:   base.String() + pathAck,
+		health:   base.String() + pathHealth,
+		auth:     "Splunk " + string(cfg.Token),
+		channel:  uuid.NewString(),
+		ua:       fmt.Sprintf("%s/%s (%s/%s)", set.BuildInfo.Description, set.BuildInfo.Version, runtime.GOOS, runtime.GOARCH),
+		stopping: make(chan struct{}),
+	}
+	switch cfg.Format {
+	case FormatCEF:
+		if e.cef, err = secformat.NewCEF(cfg.CEF); err != nil {
+			return nil, fmt.Errorf("cef: %w", err)
+		}
+	default:
+		e.json = secformat.NewJSON()
+	}
+	for _, m := range []struct{ member, key, fallback string }{
+		{"host", cfg.Overrides.Host, cfg.Host},
+		{"source", cfg.Overrides.Source, cfg.Source},
+		{"sourcetype", cfg.Overrides.Sourcetype, cfg.sourcetype()},
+		{"index", cfg.Overrides.Index, cfg.Index},
+	} {
+		ms := metaSource{member: m.member, key: m.key, fallback: m.fallback}
+		if m.key != "" {
+			f, err := schemaField(m.key)
+			if err != nil {
+				return nil, fmt.Errorf("overrides.%s: %w", m.member, err)
+			}
+			ms.resource = f.Place == secevent.PlaceResource
+		}
+		e.meta = append(e.meta, ms)
+	}
+	for _, k := range cfg.IndexedFields {
+		f, err := schemaField(k)
+		if err != nil {
+			return nil, fmt.Errorf("indexed_fields: %w", err)
+		}
+		e.idx = append(e.idx, f)
+		e.idIndexed = e.idIndexed || k == secevent.KeyEventID
+	}
+	idField, _ := secevent.FieldByKey(secevent.KeyEventID)
+	e.idxWithID = append(append([]secevent.Field(nil), e.idx...), idField)
+	meter := set.MeterProvider.Meter(metadata.ScopeName)
+	if e.tel, err = httpdelivery.NewTelemetry(meter, metadata.MetricPrefix); err != nil {
+		return nil, err
+	}
+	var errs []error
+	e.acked, err = meter.Int64Counter(metadata.MetricEventsAcked,
+		metric.WithDescription("Log records whose batch Splunk acknowledged (indexer acknowledgement)."), metric.WithUnit("{record}"))
+	errs = append(errs, err)
+	e.ackTimeouts, err = meter.Int64Counter(metadata.MetricAckTimeouts,
+		metric.WithDescription("Batches not acknowledged within ack.timeout; they are resent."), metric.WithUnit("{request}"))
+	errs = append(errs, err)
+	e.ackUnavailable, err = meter.Int64Counter(metadata.MetricAckUnavailable,
+		metric.WithDescription("Batches accepted without an ackId although ack.enabled is true (acknowledgement disabled on the token)."), metric.WithUnit("{request}"))
+	errs = append(errs, err)
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	e.acks = newAckTracker(e)
+	return e, nil
+}
+
+func (e *hecExporter) start(ctx context.Context, host component.Host) error {
+	client, err := e.cfg.ClientConfig.ToClient(ctx, host.GetExtensions(), e.set.TelemetrySettings)
+	if err != nil {
+		return err
+	}
+	e.client = client
+	if e.cfg.Ack.Enabled {
+		e.wg.Go(func() { e.acks.run(e.cfg.Ack.PollInterval, e.stopping) })
+	}
+	if e.cfg.HealthCheck {
+		e.wg.Go(e.checkHealth)
+	}
+	return nil
+}
+
+func (e *hecExporter) beginShutdown() { e.stopOnce.Do(func() { close(e.stopping) }) }
+
+func (e *hecExporter) shutdown(context.Context) error {
+	e.beginShutdown()
+	e.wg.Wait()
+	if e.client != nil {
+		e.client.CloseIdleConnections()
+	}
+	return nil
+}
+
+// checkHealth asks HEC whether it is healthy and only logs the answer: a SIEM that is down at start
+// must not keep the collector (and every other pipeline) from starting; the queue holds the data.
+func (e *hecExporter) checkHealth() {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	go func() {
+		select {
+		case <-e.stopping:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, e.health, http.NoBody)
+	if err != nil {
+		e.logger.Warn("HEC health check: cannot build the request", zap.Error(err))
+		return
+	}
+	e.headers(req)
+	resp, err := e.client.Do(req)
+	if err != nil {
+		e.logger.Warn("HEC health check failed: endpoint unreachable; events stay queued until it answers",
+			zap.String("url", e.health), zap.Error(err))
+		return
+	}
+	defer resp.Body.Close()
+	hr := readAnswer(resp)
+	if resp.StatusCode == http.StatusOK {
+		e.logger.Info("HEC health check passed", zap.String("url", e.health), zap.String("text", hr.Text))
+		return
+	}
+	e.logger.Warn("HEC health check: endpoint not healthy; events stay queued until it accepts them",
+		zap.String("url", e.health), zap.Int("status", resp.StatusCode), zap.Int("code", hr.code()), zap.String("text", hr.Text))
+}
+
+func (e *hecExporter) headers(req *http.Request) {
+	req.Header.Set("Authorization", e.auth)
+	req.Header.Set(headerChannel, e.channel)
+	req.Header.Set("User-Agent", e.ua)
+}
+
+// hecAnswer is the JSON body of every HEC answer.
+type hecAnswer struct {
+	Text               string `json:"text"`
+	Code               *int   `json:"code"`
+	AckID              *int64 `json:"ackId"`
+	InvalidEventNumber *int   `json:"invalid-event-number"`
+}
+
+func (a hecAnswer) code() int {
+	if a.Code == nil {
+		return -1
+	}
+	return *a.Code
+}
+
+func readAnswer(resp *http.Response) hecAnswer {
+	var a hecAnswer
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
+	_ = json.Unmarshal(b, &a)
+	return a
+}
+
+// pushLogs sends ld: every record becomes one envelope, envelopes are cut into bodies of at most
+// max_content_length bytes, and httpdelivery acts on each answer. With acknowledgement it returns
+// only once every delivered batch is acknowledged, or with an error holding the records to resend.
+func (e *hecExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
+	items, truncated := e.encode(ld)
+	if truncated > 0 {
+		e.tel.EventsTruncated.Add(ctx, int64(truncated))
+	}
+	if len(items) == 0 {
+		return nil
+	}
+	bp, _ := e.bufs.Get().(*[]byte)
+	if bp == nil {
+		bp = new([]byte)
+	}
+	defer e.bufs.Put(bp)
+
+	send := func(ctx context.Context, batch []int) httpdelivery.Verdict {
+		*bp = httpdelivery.Concatenated.AppendBody((*bp)[:0], items, batch)
+		v := e.post(ctx, *bp)
+		e.tel.Request(ctx, v, len(*bp))
+		if v.Kind == httpdelivery.Auth {
+			e.logger.Error("HEC refused the token; events stay queued until the token is fixed",
+				zap.String("url", e.eventURL), zap.Error(v.Err))
+		}
+		return v
+	}
+	shrink := func(i int) bool {
+		target := len(items[i].Data) / 2
+		if target < minShrink {
+			return false
+		}
+		res, lr := httpdelivery.Record(ld, items[i].Ref)
+		var scratch []byte
+		data, cut := e.appendEnvelope(nil, res, lr, target, &scratch)
+		if cut {
+			e.tel.EventsTruncated.Add(ctx, 1)
+		}
+		items[i].Data = data
+		e.logger.Warn("HEC answered 413 for a single event; sending it truncated (lower max_content_length to match the server)",
+			zap.Int("bytes", len(data)))
+		return true
+	}
+	res := httpdelivery.Deliver(ctx, items, httpdelivery.Concatenated, e.cfg.MaxContentLength, send, shrink)
+	e.tel.ReportDrops(ctx, e.logger, "HEC rejected an event; it is dropped", ld, items, res.Dropped)
+
+	if !e.cfg.Ack.Enabled {
+		for _, b := range res.Delivered {
+			e.tel.EventsSent.Add(ctx, int64(len(b.Items)))
+		}
+		return res.Error(ld, items)
+	}
+	unacked := e.awaitAcks(ctx, res.Delivered)
+	if len(unacked) > 0 {
+		if len(res.Pending) == 0 {
+			res.Cause = fmt.Errorf("indexer acknowledgement not received within %s for %d events; resending them", e.cfg.Ack.Timeout, len(unacked))
+		}
+		res.Pending = append(res.Pending, unacked...)
+	}
+	return res.Error(ld, items)
+}
+
+// post sends one body and reads the answer into a verdict.
+func (e *hecExporter) post(ctx context.Context, body []byte) httpdelivery.Verdict {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.eventURL, bytes.NewReader(body))
+	if err != nil {
+		return httpdelivery.Verdict{Kind: httpdelivery.Reject, Reason: httpdelivery.ReasonRejected, Err: err}
+	}
+	e.headers(req)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := e.client.Do(req)
+	if err != nil {
+		return httpdelivery.Verdict{Kind: httpdelivery.Retry, Err: fmt.Errorf("HEC request failed: %w", err)}
+	}
+	defer resp.Body.Close()
+	a := readAnswer(resp)
+	v := httpdelivery.ClassifyStatus(resp, fmt.Sprintf("HEC code %d: %s", a.code(), a.Text))
+	switch {
+	case v.Kind == httpdelivery.Delivered:
+		if a.AckID != nil {
+			v.Ack = *a.AckID
+		}
+	case resp.StatusCode == http.StatusBadRequest && a.InvalidEventNumber != nil:
+		switch a.code() {
+		case codeInvalidDataFormat:
+			v = httpdelivery.Verdict{Kind: httpdelivery.DropItem, Index: *a.InvalidEventNumber, Reason: ReasonInvalidEvent, Err: v.Err}
+		case codeEventFieldRequired:
+			v = httpdelivery.Verdict{Kind: httpdelivery.DropItem, Index: *a.InvalidEventNumber, Reason: ReasonEventFieldRequired, Err: v.Err}
+		case codeEventFieldBlank:
+			v = httpdelivery.Verdict{Kind: httpdelivery.DropItem, Index: *a.InvalidEventNumber, Reason: ReasonEventFieldBlank, Err: v.Err}
+		}
+	}
+	return v
+}
+
+// awaitAcks waits until every delivered batch is acknowledged, ack.timeout passes, or shutdown
+// begins, and returns the items of the batches not acknowledged.
+func (e *hecExporter) awaitAcks(ctx context.Context, delivered []httpdelivery.DeliveredBatch) []int {
+	type waiter struct {
+		b  httpdelivery.DeliveredBatch
+		ch <-chan struct{}
+	}
+	var waiters []waiter
+	for _, b := range delivered {
+		if b.Ack < 0 {
+			// Accepted without an ackId: the token has acknowledgement off. Resending would index
+			// the batch again on every attempt, so it counts as delivered, loudly.
+			e.ackUnavailable.Add(ctx, 1)
+			e.tel.EventsSent.Add(ctx, int64(len(b.Items)))
+			e.logger.Error("HEC accepted a batch without an ackId although ack.enabled is true: indexer acknowledgement is off for this token; delivery is not confirmed (enable it on the token or set ack.enabled: false)",
+				zap.Int("events", len(b.Items)))
+			continue
+		}
+		waiters = append(waiters, waiter{b: b, ch: e.acks.add(b.Ack)})
+	}
+	timer := time.NewTimer(e.cfg.Ack.Timeout)
+	defer timer.Stop()
+	var unacked []int
+	expired := false
+	for _, w := range waiters {
+		if !expired {
+			select {
+			case <-w.ch:
+			case <-timer.C:
+				expired = true
+			case <-e.stopping:
+				expired = true
+			case <-ctx.Done():
+				expired = true
+			}
+		}
+		if expired {
+			select {
+			case <-w.ch:
+			default:
+				e.acks.remove(w.b.Ack)
+				e.ackTimeouts.Add(ctx, 1)
+				unacked = append(unacked, w.b.Items...)
+				continue
+			}
+		}
+		e.acked.Add(ctx, int64(len(w.b.Items)))
+		e.tel.EventsSent.Add(ctx, int64(len(w.b.Items)))
+	}
+	if len(unacked) > 0 {
+		e.logger.Warn("HEC did not acknowledge batches in time; they will be resent (duplicates possible, no loss)",
+			zap.Int("events", len(unacked)), zap.Duration("ack_timeout", e.cfg.Ack.Timeout))
+	}
+	return unacked
+}
+
+// encode turns every record of ld into one envelope. It returns the items and how many were cut.
+func (e *hecExporter) encode(ld plog.Logs) ([]httpdelivery.Item, int) {
+	maxItem := httpdelivery.Concatenated.MaxItem(e.cfg.MaxContentLength)
+	var scratch []byte
+	return httpdelivery.Encode(ld, func(dst []byte, res pcommon.Resource, lr plog.LogRecord) ([]byte, bool) {
+		return e.appendEnvelope(dst, res, lr, maxItem, &scratch)
+	})
+}
+
+// appendEnvelope appends one HEC envelope of at most max bytes:
+//
+//	{"time":<s.mmm>,"host":..,"source":..,"sourcetype":..,"index":..,"fields":{..},"event":<event>}
+//
+// `event` comes last so that an event too large for max can be cut to the room the rest leaves.
+// A cut event is sent as a JSON string holding the formatter's output cut and marked [truncated]
+// (a cut JSON object would not be JSON). It reports whether it cut.
+//
+// A cut event may have lost its event.id (the formatter writes it after the message), so a cut
+// envelope also carries event.id as an indexed field: the SOC can still correlate and de-duplicate it.
+//
+// scratch is a reusable buffer for the formatted event when it cannot be written in place.
+func (e *hecExporter) appendEnvelope(dst []byte, res pcommon.Resource, lr plog.LogRecord, max int, scratch *[]byte) ([]byte, bool) {
+	start := len(dst)
+	dst, cut := e.appendEnvelopeOnce(dst, res, lr, max, false, scratch)
+	if cut && !e.idIndexed {
+		if _, ok := lr.Attributes().Get(secevent.KeyEventID); ok {
+			dst, cut = e.appendEnvelopeOnce(dst[:start], res, lr, max, true, scratch)
+		}
+	}
+	return dst, cut
+}
+
+func (e *hecExporter) appendEnvelopeOnce(dst []byte, res pcommon.Resource, lr plog.LogRecord, max int, withID bool, scratch *[]byte) ([]byte, bool) {
+	start := len(dst)
+	dst = e.appendHead(dst, res, lr, true, withID)
+	if max-(len(dst)-start)-len(`,"event":}`) < minEventRoom {
+		dst = e.appendHead(dst[:start], res, lr, false, false)
+	}
+	if dst[len(dst)-1] != '{' {
+		dst = append(dst, ',')
+	}
+	dst = append(dst, `"event":`...)
+	room := max - (len(dst) - start) - 1
+	evStart := len(dst)
+	cut := false
+	if e.cef != nil {
+		// The CEF line is a string event: format it aside, then quote (and cut) it into dst.
+		*scratch = e.cef.Append((*scratch)[:0], res, lr)
+		dst, cut = httpdelivery.AppendTruncatedJSONString(dst, *scratch, room)
+		return append(dst, '}'), cut
+	}
+	// The JSON object goes straight into dst; only an oversized one is moved aside and quoted.
+	dst = e.json.Append(dst, res, lr)
+	if len(dst)-evStart > room {
+		*scratch = append((*scratch)[:0], dst[evStart:]...)
+		dst, cut = httpdelivery.AppendTruncatedJSONString(dst[:evStart], *scratch, room)
+	}
+	return append(dst, '}'), cut
+}
+
+// appendHead appends the envelope up to (not including) the event member.
+func (e *hecExporter) appendHead(dst []byte, res pcommon.Resource, lr plog.LogRecord, withFields, withID bool) []byte {
+	dst = append(dst, '{')
+	first := true
+	sep := func() {
+		if !first {
+			dst = append(dst, ',')
+		}
+		first = false
+	}
+	ts := lr.Timestamp()
+	if ts == 0 {
+		ts = lr.ObservedTimestamp()
+	}
+	if ts != 0 {
+		// Epoch seconds with millisecond precision, written exactly (no float rounding).
+		ms := int64(ts) / int64(time.Millisecond)
+		sep()
+		dst = append(dst, `"time":`...)
+		dst = strconv.AppendInt(dst, ms/1000, 10)
+		frac := ms % 1000
+		dst = append(dst, '.', byte('0'+frac/100), byte('0'+frac/10%10), byte('0'+frac%10))
+	}
+	for _, m := range e.meta {
+		v := m.fallback
+		if m.key != "" {
+			attrs := lr.Attributes()
+			if m.resource {
+				attrs = res.Attributes()
+			}
+			if av, ok := attrs.Get(m.key); ok && av.AsString() != "" {
+				v = av.AsString()
+			}
+		}
+		if v == "" {
+			continue
+		}
+		sep()
+		dst = append(dst, '"')
+		dst = append(dst, m.member...)
+		dst = append(dst, `":`...)
+		dst, _ = httpdelivery.AppendTruncatedJSONString(dst, []byte(v), maxMetaValue)
+	}
+	if withFields {
+		dst = e.appendFields(dst, res, lr, !first, withID)
+	}
+	return dst
+}
+
+// appendFields appends `"fields":{...}` with the configured schema keys the record has. Indexed
+// field values are flat: scalars as strings, a list as an array of strings, a map as its JSON text.
+func (e *hecExporter) appendFields(dst []byte, res pcommon.Resource, lr plog.LogRecord, comma, withID bool) []byte {
+	opened := false
+	fields := e.idx
+	if withID {
+		fields = e.idxWithID
+	}
+	for _, f := range fields {
+		attrs := lr.Attributes()
+		if f.Place == secevent.PlaceResource {
+			attrs = res.Attributes()
+		}
+		v, ok := attrs.Get(f.Key)
+		if !ok || v.Type() == pcommon.ValueTypeEmpty {
+			continue
+		}
+		if !opened {
+			if comma {
+				dst = append(dst, ',')
+			}
+			dst = append(dst, `"fields":{`...)
+			opened = true
+		} else {
+			dst = append(dst, ',')
+		}
+		dst = httpdelivery.AppendJSONString(dst, []byte(f.Key))
+		dst = append(dst, ':')
+		if v.Type() == pcommon.ValueTypeSlice {
+			dst = append(dst, '[')
+			sl := v.Slice()
+			for i := 0; i < sl.Len(); i++ {
+				if i > 0 {
+					dst = append(dst, ',')
+				}
+				dst, _ = httpdelivery.AppendTruncatedJSONString(dst, []byte(sl.At(i).AsString()), maxMetaValue)
+			}
+			dst = append(dst, ']')
+			continue
+		}
+		dst, _ = httpdelivery.AppendTruncatedJSONString(dst, []byte(v.AsString()), maxMetaValue)
+	}
+	if opened {
+		dst = append(dst, '}')
+	}
+	return dst
+}
