@@ -60,7 +60,7 @@ var Fields = []Field{
 	{KeyUserName, TypeString, PlaceAttribute, "account name or e-mail", []string{"user", "username", "user_name", "user.email"}, "suser", KeyUserName, "Acting or affected account."},
 	{KeyUserRoles, TypeStringSlice, PlaceAttribute, "role names", []string{"user_role", "role"}, "cs4 (userRoles, comma-joined)", KeyUserRoles, "Roles of the account."},
 	{KeySourceAddress, TypeString, PlaceAttribute, "IP address or host name", []string{"source_ip", "client_ip", "source.ip", "client.address", "remote_addr"}, "src if an IP address, else shost", KeySourceAddress, "Where the request came from."},
-	{KeySourcePort, TypeInt, PlaceAttribute, "1..65535", []string{"source_port", "client.port", "source.port"}, "spt", KeySourcePort, "Source port."},
+	{KeySourcePort, TypeInt, PlaceAttribute, "1..65535", []string{"source_port", "client.port"}, "spt", KeySourcePort, "Source port."},
 	{KeyServerAddress, TypeString, PlaceAttribute, "IP address or host name", []string{"destination.address", "destination.ip", "target (address or host)"}, "dst if an IP address, else dhost", KeyServerAddress, "Remote service acted upon."},
 	{KeyServerPort, TypeInt, PlaceAttribute, "1..65535", []string{"destination.port"}, "dpt", KeyServerPort, "Remote service port."},
 	{KeyURLPath, TypeString, PlaceAttribute, "path starting with /", []string{"path", "request_path", "target (URL path)"}, "request", KeyURLPath, "HTTP request path."},

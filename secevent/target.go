@@ -35,12 +35,14 @@ func PlaceTarget(c Category, target string) TargetPlacement {
 	case CategoryConfiguration:
 		return TargetPlacement{Key: KeyConfigKey, Value: target}
 	}
+	if strings.HasPrefix(target, "/") {
+		// Checked before ParsePrefix: a path is the common case (RBAC) and ParsePrefix's error
+		// for it costs an allocation; no CIDR starts with "/".
+		return TargetPlacement{Key: KeyURLPath, Value: target}
+	}
 	if strings.Contains(target, "/") {
 		if p, err := netip.ParsePrefix(target); err == nil {
 			return TargetPlacement{Key: KeyNetworkRange, Value: p.String()}
-		}
-		if strings.HasPrefix(target, "/") {
-			return TargetPlacement{Key: KeyURLPath, Value: target}
 		}
 		if u, err := url.Parse(target); err == nil && u.Scheme != "" && u.Host != "" {
 			return TargetPlacement{Key: KeyURLFull, Value: target}
