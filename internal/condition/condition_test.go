@@ -159,6 +159,7 @@ func TestCompileErrors(t *testing.T) {
 		{"severity=LOUD", 1, 10, "unknown severity"},
 		{"a=b AND =c", 1, 9, "expected a key"},
 		{"timestamp=1", 1, 1, "cannot be compared in the shorthand"},
+		{"msg=a\xffb", 1, 5, "not valid UTF-8"},
 		{`attributes["a"] == `, 1, 19, "unexpected token EOF"},
 		{`attributes["a"] === "b"`, 1, 19, "unexpected token Operator(\"=\")"},
 		{`body + 1`, 1, 6, "invalid operation"},

@@ -132,6 +132,10 @@ func translateShorthand(src string) (string, error) {
 
 // shorthandTerm translates one key=value into an expression over the schema.
 func shorthandTerm(src, key, value string, keyPos, valPos int) (string, *Error) {
+	if !utf8.ValidString(value) {
+		// OTLP strings are UTF-8, and expr-lang string literals cannot hold other bytes.
+		return "", shorthandErr(src, valPos, "the value of %q is not valid UTF-8", key)
+	}
 	switch key {
 	case "message", "msg", "body", "Body":
 		return "body == " + strconv.Quote(value), nil
