@@ -16,7 +16,7 @@ BENCHSTAT  := $(TOOLS)/benchstat-$(BENCHSTAT_VERSION)
 BIN        := _build/otelcol-siem
 CONFIG     ?= otelcol-config.yaml
 # Everything that goes into the binary: a change to any of it rebuilds it.
-BUILD_INPUTS := builder-config.yaml go.mod go.sum secevent/go.mod \
+BUILD_INPUTS := builder-config.yaml go.mod go.sum secevent/go.mod secevent/go.sum \
   $(shell find . -name '*.go' -not -name '*_test.go' -not -path './_*' -not -path './test/*')
 # Packages holding end-to-end tests (build tag e2e): they need the binary and the real peers.
 E2E_PKGS = $(shell grep -rl --include='*_test.go' '^//go:build e2e' . | xargs -r -n1 dirname | sort -u)

@@ -19,8 +19,8 @@ import (
 // distributionComponents are the components builder-config.yaml must build in, by kind.
 var distributionComponents = map[string][]string{
 	"receivers":  {"otlp", "syslog"},
-	"processors": {"memory_limiter", "batch", "redaction"},
-	"exporters":  {"debug", "otlp_http"},
+	"processors": {"memory_limiter", "batch", "redaction", "alert"},
+	"exporters":  {"debug", "otlp_http", "cef_syslog", "splunk_hec_sec", "security_webhook"},
 	"extensions": {"file_storage", "health_check"},
 }
 
@@ -57,6 +57,7 @@ func TestComponentsListsTheDistribution(t *testing.T) {
 func TestSitePipelineDeliversOTLPLogs(t *testing.T) {
 	sink := testcollector.NewOTLPSink(t)
 	col := testcollector.Start(t, testcollector.Options{Env: map[string]string{
+		"OTELCOL_SIEM_EXPORTERS":            "[otlp_http/siem]",
 		"OTELCOL_SIEM_OTLP_EXPORT_ENDPOINT": sink.URL,
 	}})
 
@@ -103,10 +104,16 @@ func TestSitePipelineDeliversOTLPLogs(t *testing.T) {
 	if v, _ := lr.Attributes().Get(secevent.KeyUserName); v.Str() != "alice@example.com" {
 		t.Errorf("user.name = %q", v.Str())
 	}
-	// The exporter's own telemetry agrees.
-	sent, err := col.WaitMetric(float64(len(ids)), 5*time.Second, "otelcol_exporter_sent_log_records", `exporter="otlp_http/siem"`)
-	if err != nil || int(sent) != len(ids) {
-		t.Errorf("otelcol_exporter_sent_log_records = %v (%v), want %d", sent, err, len(ids))
+	// The pipeline's alert processor adds an alert record for the burst of failed logins by one
+	// account from one source (rule failed_logins): the sink holds the events plus those alerts,
+	// and the exporter's own telemetry counts exactly what the sink received.
+	alerts := sink.Total() - len(ids)
+	if alerts != 1 {
+		t.Errorf("sink holds %d records beyond the %d events, want 1 alert", alerts, len(ids))
+	}
+	sent, err := col.WaitMetric(float64(sink.Total()), 5*time.Second, "otelcol_exporter_sent_log_records", `exporter="otlp_http/siem"`)
+	if err != nil || int(sent) != sink.Total() {
+		t.Errorf("otelcol_exporter_sent_log_records = %v (%v), want %d", sent, err, sink.Total())
 	}
 	col.Stop(30 * time.Second)
 }
@@ -116,25 +123,35 @@ func TestSitePipelineDeliversOTLPLogs(t *testing.T) {
 func TestBrokenConfigExitsAtStartup(t *testing.T) {
 	cases := []struct {
 		name    string
+		env     map[string]string
 		overlay string
 		want    []string
 	}{
-		{"unknown key", `yaml:exporters::otlp_http/siem::bogus_option: 1`,
-			[]string{`"otlp_http/siem"`, "invalid keys: bogus_option"}},
-		{"malformed exporter endpoint", `yaml:exporters::otlp_http/siem::endpoint: "http://[::1"`,
+		{"unknown key", nil, `yaml:exporters::cef_syslog/siem::bogus_option: 1`,
+			[]string{`"cef_syslog/siem"`, "invalid keys: bogus_option"}},
+		{"malformed syslog endpoint", map[string]string{"OTELCOL_SIEM_SYSLOG_TRANSPORT": "tcp", "OTELCOL_SIEM_SYSLOG_ENDPOINT": "siem.example:notaport"}, "",
+			[]string{"cef_syslog/siem", "endpoint", `port "notaport" must be a number from 1 to 65535`}},
+		{"missing syslog endpoint", map[string]string{"OTELCOL_SIEM_SYSLOG_TRANSPORT": "tls"}, "",
+			[]string{"cef_syslog/siem", "endpoint: required"}},
+		{"missing TLS file", map[string]string{"OTELCOL_SIEM_SYSLOG_TRANSPORT": "tls", "OTELCOL_SIEM_SYSLOG_ENDPOINT": "127.0.0.1:6514",
+			"OTELCOL_SIEM_SYSLOG_CA_FILE": "/nonexistent/siem-ca.pem"}, "",
+			[]string{`"cef_syslog/siem"`, "/nonexistent/siem-ca.pem", "no such file or directory"}},
+		{"malformed OTLP export endpoint", map[string]string{"OTELCOL_SIEM_EXPORTERS": "[otlp_http/siem]"}, `yaml:exporters::otlp_http/siem::endpoint: "http://[::1"`,
 			[]string{`"otlp_http/siem"`, "endpoint must be a valid URL"}},
-		{"malformed receiver endpoint", `yaml:receivers::otlp::protocols::grpc::endpoint: "127.0.0.1:notaport"`,
+		{"malformed receiver endpoint", nil, `yaml:receivers::otlp::protocols::grpc::endpoint: "127.0.0.1:notaport"`,
 			[]string{`"otlp" receiver`, "notaport", "unknown port"}},
-		{"missing TLS file", `yaml:exporters::otlp_http/siem::tls::ca_file: /nonexistent/siem-ca.pem`,
-			[]string{`"otlp_http/siem"`, "/nonexistent/siem-ca.pem", "no such file or directory"}},
-		{"unknown component", `yaml:service::pipelines::logs::exporters: [splunk_hec]`,
+		{"bad alert rule", nil, `yaml:processors::alert::rules: [{id: r1, name: R, condition: "event_type=", threshold: 1, window: 1s, severity: high}]`,
+			[]string{"alert", "r1", "condition"}},
+		{"unknown component", map[string]string{"OTELCOL_SIEM_EXPORTERS": "[splunk_hec]"}, "",
 			[]string{"splunk_hec"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			col, err := testcollector.StartNoWait(t, testcollector.Options{Configs: []string{
-				testcollector.RepoRoot() + "/otelcol-config.yaml", c.overlay,
-			}})
+			configs := []string{testcollector.RepoRoot() + "/otelcol-config.yaml"}
+			if c.overlay != "" {
+				configs = append(configs, c.overlay)
+			}
+			col, err := testcollector.StartNoWait(t, testcollector.Options{Configs: configs, Env: c.env})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -51,12 +51,13 @@ func TestQueueSurvivesCollectorStopWhileSIEMDown(t *testing.T) {
 		t.Run(stop, func(t *testing.T) {
 			const n = 10000
 			siemAddr := fmt.Sprintf("127.0.0.1:%d", testcollector.FreePort(t)) // nothing listens yet
-			env := map[string]string{"OTELCOL_SIEM_OTLP_EXPORT_ENDPOINT": "http://" + siemAddr}
+			env := map[string]string{"OTELCOL_SIEM_EXPORTERS": "[otlp_http/siem]", "OTELCOL_SIEM_OTLP_EXPORT_ENDPOINT": "http://" + siemAddr}
 			col := testcollector.Start(t, testcollector.Options{Env: env})
 			ids := sendEvents(t, col, stop, n)
-			queued, err := col.WaitMetric(n, 20*time.Second, "otelcol_exporter_queue_size", `exporter="otlp_http/siem"`)
-			if err != nil || queued != n {
-				t.Fatalf("queue holds %v records (%v), want %d", queued, err, n)
+			// n events plus one alert (rule failed_logins) for the burst of failures by one account.
+			queued, err := col.WaitMetric(n+1, 20*time.Second, "otelcol_exporter_queue_size", `exporter="otlp_http/siem"`)
+			if err != nil || queued != n+1 {
+				t.Fatalf("queue holds %v records (%v), want %d events + 1 alert", queued, err, n)
 			}
 			if stop == "sigkill" {
 				col.Kill()
