@@ -24,7 +24,7 @@ E2E_PKGS = $(shell grep -rl --include='*_test.go' '^//go:build e2e' . | xargs -r
 BENCH_PKGS ?= ./...
 BENCH_COUNT ?= 6
 
-.PHONY: help build run test unit-test e2e-test lint bench peers tools clean
+.PHONY: help build demo run test unit-test e2e-test lint bench bench-e2e peers tools clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -35,6 +35,12 @@ $(BIN): $(BUILD_INPUTS) | $(OCB)
 	$(OCB) --config builder-config.yaml
 	@touch $(BIN)
 
+demo: build _build/secevent-demo ## the seed's story end to end: collector + emitter, prints the CEF lines (alerts included)
+	bash scripts/demo.sh
+
+_build/secevent-demo: $(BUILD_INPUTS)
+	$(GO) build -o $@ ./cmd/secevent-demo
+
 run: build ## start the collector with otelcol-config.yaml (Ctrl-C stops it)
 	$(BIN) --config $(CONFIG)
 
@@ -44,8 +50,8 @@ unit-test: ## unit tests of both modules (no peers, no binary)
 	$(GO) test -count=1 ./...
 	cd secevent && $(GO) test -count=1 ./...
 
-e2e-test: build peers ## end-to-end tests (tag e2e) against the ocb-built binary and real syslog peers
-	OTELCOL_SIEM_BIN=$(CURDIR)/$(BIN) $(GO) test -tags e2e -count=1 -p 1 -timeout 40m $(E2E_PKGS)
+e2e-test: build _build/secevent-demo peers ## end-to-end tests (tag e2e) against the ocb-built binary and real syslog peers
+	OTELCOL_SIEM_BIN=$(CURDIR)/$(BIN) SECEVENT_DEMO_BIN=$(CURDIR)/_build/secevent-demo $(GO) test -tags e2e -count=1 -p 1 -timeout 40m $(E2E_PKGS)
 
 # The e2e tests need rsyslog, syslog-ng and liblognorm's lognormalizer. They are installed from
 # Debian's archive by .ci/install-peers.sh, which needs root (apt-get) and touches no system service.
