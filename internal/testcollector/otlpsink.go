@@ -104,6 +104,17 @@ func (s *OTLPSink) Total() int {
 	return s.total
 }
 
+// IDs lists the distinct event.id values received (alerts carry their own).
+func (s *OTLPSink) IDs() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ids := make([]string, 0, len(s.records))
+	for id := range s.records {
+		ids = append(ids, id)
+	}
+	return ids
+}
+
 // Record returns the first record received with event.id id.
 func (s *OTLPSink) Record(id string) (plog.LogRecord, bool) {
 	s.mu.Lock()
