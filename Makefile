@@ -10,6 +10,11 @@ STATICCHECK_VERSION := v0.8.2
 BENCHSTAT_VERSION   := v0.0.0-20260908200009-22c9c6c9d4da
 TOOLS      := $(CURDIR)/_tools
 OCB        := $(TOOLS)/ocb-$(OCB_VERSION)
+# The baseline of `make bench-e2e` is built at contrib's newest syslogexporter served here, with the
+# ocb of that release (an ocb pins its own core modules).
+BASELINE_OCB_VERSION := v0.148.0
+BASELINE_OCB := $(TOOLS)/ocb-$(BASELINE_OCB_VERSION)
+BASELINE_BIN := _build/baseline/otelcol-baseline
 STATICCHECK := $(TOOLS)/staticcheck-$(STATICCHECK_VERSION)
 BENCHSTAT  := $(TOOLS)/benchstat-$(BENCHSTAT_VERSION)
 
@@ -74,12 +79,28 @@ bench: $(BENCHSTAT) ## Go benchmarks (BENCH_COUNT runs each), summarised by benc
 	$(GO) test -run '^$$' -bench . -benchmem -count $(BENCH_COUNT) $(BENCH_PKGS) | tee _out/bench.raw
 	$(BENCHSTAT) _out/bench.raw | tee _out/bench.txt
 
+# End-to-end benchmark: otelcol-siem and the contrib syslogexporter baseline side by side, same
+# OTLP load, same loopback sink; results into _out/bench-e2e.md (copied into docs/performance.md).
+BENCH_E2E_FLAGS ?= -events 200000 -runs 3
+bench-e2e: build $(BASELINE_BIN) ## end-to-end benchmark vs contrib syslogexporter v0.148.0 and the raw-socket floor
+	@mkdir -p _out
+	$(GO) run ./cmd/siem-bench -siem $(BIN) -baseline $(BASELINE_BIN) -out _out/bench-e2e.md $(BENCH_E2E_FLAGS)
+
+$(BASELINE_BIN): bench/baseline/builder-config.yaml | $(BASELINE_OCB)
+	$(BASELINE_OCB) --config bench/baseline/builder-config.yaml
+	@touch $@
+
 tools: $(OCB) $(STATICCHECK) $(BENCHSTAT) ## install the pinned tools into _tools/
 
 $(OCB):
 	@mkdir -p $(TOOLS)
 	GOBIN=$(TOOLS) $(GO) install go.opentelemetry.io/collector/cmd/builder@$(OCB_VERSION)
 	mv $(TOOLS)/builder $@
+
+$(BASELINE_OCB):
+	@mkdir -p $(TOOLS)
+	GOBIN=$(TOOLS)/ocb-baseline-tmp $(GO) install go.opentelemetry.io/collector/cmd/builder@$(BASELINE_OCB_VERSION)
+	mv $(TOOLS)/ocb-baseline-tmp/builder $@ && rmdir $(TOOLS)/ocb-baseline-tmp
 
 $(STATICCHECK):
 	@mkdir -p $(TOOLS)

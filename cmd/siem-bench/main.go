@@ -1,0 +1,421 @@
+// Command siem-bench is the end-to-end benchmark of `make bench-e2e`: it drives the ocb-built
+// otelcol-siem and a baseline distribution built with contrib's syslogexporter with the same OTLP
+// load into the same loopback sink that counts octet-counted frames, and prints events/s, CPU
+// seconds per million events and peak RSS side by side, plus the floor: the same number of
+// pre-formatted frames written to the sink by a minimal writer.
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+
+	"net/http"
+
+	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
+)
+
+type options struct {
+	siemBin, baselineBin, repo string
+	events, batch, senders     int
+	runs                       int
+	scenarios                  []string
+	out                        string
+	profile                    string
+	profileSeconds             int
+}
+
+// result is one measured run.
+type result struct {
+	EventsPerSec float64
+	CPUPerMEvent float64 // CPU seconds per million events
+	PeakRSSMB    float64
+	Frames       int64
+	Alerts       int64
+}
+
+func main() {
+	var o options
+	var scen string
+	flag.StringVar(&o.siemBin, "siem", "_build/otelcol-siem", "otelcol-siem binary")
+	flag.StringVar(&o.baselineBin, "baseline", "_build/baseline/otelcol-baseline", "baseline binary (contrib syslogexporter)")
+	flag.StringVar(&o.repo, "repo", ".", "repository root (for otelcol-config.yaml)")
+	flag.IntVar(&o.events, "events", 200000, "events per run")
+	flag.IntVar(&o.batch, "batch", 500, "records per OTLP request")
+	flag.IntVar(&o.senders, "senders", 4, "concurrent OTLP clients")
+	flag.IntVar(&o.runs, "runs", 3, "runs per scenario and distribution (the table shows medians)")
+	flag.StringVar(&scen, "scenarios", "cef-tcp,cef-tcp-queue,cef-tls,cef-tls-queue", "comma-separated scenarios")
+	flag.StringVar(&o.out, "out", "", "also write the markdown table to this file")
+	flag.StringVar(&o.profile, "profile", "", "write a CPU profile of otelcol-siem's first run of each scenario to FILE.<scenario>.pprof (pprof extension)")
+	flag.IntVar(&o.profileSeconds, "profile-seconds", 5, "length of the CPU profile")
+	flag.Parse()
+	o.scenarios = strings.Split(scen, ",")
+	if err := run(o); err != nil {
+		fmt.Fprintln(os.Stderr, "siem-bench:", err)
+		os.Exit(1)
+	}
+}
+
+func run(o options) error {
+	var table strings.Builder
+	host, _ := os.Hostname()
+	fmt.Fprintf(&table, "Machine: %s, %d cores, %s; %s; %d events of ~%d bytes per run, %d OTLP clients, batches of %d; median of %d runs.\n\n",
+		host, runtime.NumCPU(), goVersion(), time.Now().UTC().Format("2006-01-02 15:04 UTC"), o.events, eventBytes(), o.senders, o.batch, o.runs)
+	table.WriteString("| scenario | distribution | events/s | ratio vs contrib | CPU s / 1M events | peak RSS MB |\n|---|---|---|---|---|---|\n")
+	for _, sc := range o.scenarios {
+		useTLS := strings.Contains(sc, "tls")
+		queue := strings.HasSuffix(sc, "-queue")
+		if !strings.HasPrefix(sc, "cef-") {
+			return fmt.Errorf("unknown scenario %q", sc)
+		}
+		var tlsCfg *tls.Config
+		var caFile string
+		tmp, err := os.MkdirTemp("", "siem-bench")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(tmp)
+		if useTLS {
+			tlsCfg, caFile, err = selfSignedTLS(tmp)
+			if err != nil {
+				return err
+			}
+		}
+		sink, err := newFrameSink(tlsCfg)
+		if err != nil {
+			return err
+		}
+		profileNames[sink.Addr()] = sc
+		reqs := buildRequests(o.events, o.batch, sc)
+		meds := map[string]result{}
+		for _, dist := range []string{"contrib syslogexporter v0.148.0", "otelcol-siem"} {
+			var runs []result
+			for i := 0; i < o.runs; i++ {
+				sink.Reset()
+				r, err := measureCollector(o, dist, sink, reqs, caFile, queue, tmp)
+				if err != nil {
+					sink.Close()
+					return fmt.Errorf("%s %s run %d: %w", sc, dist, i+1, err)
+				}
+				fmt.Fprintf(os.Stderr, "%s %s run %d: %.0f events/s, %.2f CPU s/1M, %.0f MB peak RSS (%d frames, %d alerts)\n",
+					sc, dist, i+1, r.EventsPerSec, r.CPUPerMEvent, r.PeakRSSMB, r.Frames, r.Alerts)
+				runs = append(runs, r)
+			}
+			meds[dist] = median(runs)
+		}
+		sink.Reset()
+		floor, err := measureFloor(o, sink, reqs, useTLS)
+		sink.Close()
+		if err != nil {
+			return fmt.Errorf("%s floor: %w", sc, err)
+		}
+		base := meds["contrib syslogexporter v0.148.0"]
+		for _, dist := range []string{"contrib syslogexporter v0.148.0", "otelcol-siem"} {
+			m := meds[dist]
+			fmt.Fprintf(&table, "| %s | %s | %.0f | %.2f× | %.2f | %.0f |\n", sc, dist, m.EventsPerSec, m.EventsPerSec/base.EventsPerSec, m.CPUPerMEvent, m.PeakRSSMB)
+		}
+		fmt.Fprintf(&table, "| %s | floor: pre-formatted frames, one writer | %.0f | %.2f× | - | - |\n", sc, floor, floor/base.EventsPerSec)
+	}
+	fmt.Print(table.String())
+	if o.out != "" {
+		return os.WriteFile(o.out, []byte(table.String()), 0o644)
+	}
+	return nil
+}
+
+// measureCollector starts one distribution, sends every request, waits for every frame, stops it.
+func measureCollector(o options, dist string, sink *frameSink, reqs []plogotlp.ExportRequest, caFile string, queue bool, tmp string) (result, error) {
+	grpcPort, healthPort := freePort(), freePort()
+	storage, err := os.MkdirTemp(tmp, "storage")
+	if err != nil {
+		return result{}, err
+	}
+	var cmd *exec.Cmd
+	pprofAddr := ""
+	if dist == "otelcol-siem" {
+		if o.profile != "" && profileWanted[o.profile+sink.Addr()] == false {
+			profileWanted[o.profile+sink.Addr()] = true
+			pprofAddr = fmt.Sprintf("127.0.0.1:%d", freePort())
+		}
+		cmd = siemCommand(o, sink.Addr(), caFile, queue, grpcPort, healthPort, storage, pprofAddr)
+	} else {
+		cfg := filepath.Join(tmp, "baseline.yaml")
+		if err := os.WriteFile(cfg, []byte(baselineConfig(sink.Addr(), caFile, queue, grpcPort, healthPort, storage)), 0o644); err != nil {
+			return result{}, err
+		}
+		cmd = exec.Command(o.baselineBin, "--config", cfg)
+	}
+	logFile, err := os.Create(filepath.Join(tmp, strings.ReplaceAll(dist, " ", "_")+".log"))
+	if err != nil {
+		return result{}, err
+	}
+	defer logFile.Close()
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		return result{}, err
+	}
+	defer func() {
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		_ = cmd.Wait()
+	}()
+	if dist == "otelcol-siem" {
+		err = waitHealthy(fmt.Sprintf("127.0.0.1:%d", healthPort), 60*time.Second)
+	} else {
+		err = waitListening(fmt.Sprintf("127.0.0.1:%d", grpcPort), 60*time.Second)
+	}
+	if err != nil {
+		return result{}, fmt.Errorf("%w (log: %s)", err, logFile.Name())
+	}
+	cpu0, err := cpuSeconds(cmd.Process.Pid)
+	if err != nil {
+		return result{}, err
+	}
+	profDone := make(chan error, 1)
+	if pprofAddr != "" {
+		go func() { profDone <- fetchProfile(pprofAddr, o.profileSeconds, o.profile+"."+profileName(sink.Addr())) }()
+	} else {
+		profDone <- nil
+	}
+	start := time.Now()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	if err := sendAll(ctx, fmt.Sprintf("127.0.0.1:%d", grpcPort), reqs, o.senders); err != nil {
+		return result{}, err
+	}
+	got := sink.WaitFrames(int64(o.events), 20*time.Second)
+	if got < int64(o.events) {
+		return result{}, fmt.Errorf("sink received %d of %d frames (log: %s)", got, o.events, logFile.Name())
+	}
+	elapsed := time.Duration(sink.last.Load() - start.UnixNano())
+	if err := <-profDone; err != nil {
+		return result{}, fmt.Errorf("profile: %w", err)
+	}
+	cpu1, err := cpuSeconds(cmd.Process.Pid)
+	if err != nil {
+		return result{}, err
+	}
+	rss, err := peakRSSMB(cmd.Process.Pid)
+	if err != nil {
+		return result{}, err
+	}
+	return result{
+		EventsPerSec: float64(o.events) / elapsed.Seconds(),
+		CPUPerMEvent: (cpu1 - cpu0) / float64(o.events) * 1e6,
+		PeakRSSMB:    rss,
+		Frames:       got,
+		Alerts:       sink.alerts.Load(),
+	}, nil
+}
+
+func siemCommand(o options, sinkAddr, caFile string, queue bool, grpcPort, healthPort int, storage, pprofAddr string) *exec.Cmd {
+	transport := "tcp"
+	if caFile != "" {
+		transport = "tls"
+	}
+	args := []string{"--config", filepath.Join(o.repo, "otelcol-config.yaml")}
+	if !queue {
+		// The in-memory queue instead of file_storage.
+		args = append(args, "--config", "yaml:exporters::cef_syslog/siem::sending_queue::storage: null")
+	}
+	if pprofAddr != "" {
+		args = append(args, "--config", "yaml:extensions::pprof::endpoint: "+pprofAddr,
+			"--config", "yaml:service::extensions: [health_check, file_storage/queue, pprof]")
+	}
+	cmd := exec.Command(o.siemBin, args...)
+	cmd.Env = append(os.Environ(),
+		"OTELCOL_SIEM_EXPORTERS=[cef_syslog/siem]",
+		"OTELCOL_SIEM_SYSLOG_TRANSPORT="+transport,
+		"OTELCOL_SIEM_SYSLOG_ENDPOINT="+sinkAddr,
+		"OTELCOL_SIEM_SYSLOG_CA_FILE="+caFile,
+		"OTELCOL_SIEM_SYSLOG_SERVER_NAME=localhost",
+		fmt.Sprintf("OTELCOL_SIEM_OTLP_GRPC_ENDPOINT=127.0.0.1:%d", grpcPort),
+		fmt.Sprintf("OTELCOL_SIEM_OTLP_HTTP_ENDPOINT=127.0.0.1:%d", freePort()),
+		fmt.Sprintf("OTELCOL_SIEM_HEALTH_ENDPOINT=127.0.0.1:%d", healthPort),
+		fmt.Sprintf("OTELCOL_SIEM_METRICS_PORT=%d", freePort()),
+		"OTELCOL_SIEM_STORAGE_DIR="+storage,
+		"OTELCOL_SIEM_LOG_LEVEL=warn",
+	)
+	return cmd
+}
+
+// baselineConfig is the contrib distribution's pipeline: otlp -> batch -> syslog exporter, RFC 5424
+// with octet counting (the framing the sink and otelcol-siem use), the same batch settings and
+// queue as otelcol-siem's site config.
+func baselineConfig(sinkAddr, caFile string, queue bool, grpcPort, healthPort int, storage string) string {
+	host, port, _ := net.SplitHostPort(sinkAddr)
+	tlsBlock := "      insecure: true\n"
+	if caFile != "" {
+		tlsBlock = fmt.Sprintf("      ca_file: %s\n      server_name_override: localhost\n", caFile)
+	}
+	queueBlock := "    sending_queue:\n      enabled: true\n      queue_size: 100000\n      sizer: items\n      num_consumers: 2\n      block_on_overflow: true\n"
+	ext := ""
+	svcExt := ""
+	if queue {
+		queueBlock += "      storage: file_storage\n"
+		ext = fmt.Sprintf("extensions:\n  file_storage:\n    directory: %s\n    create_directory: true\n", storage)
+		svcExt = "  extensions: [file_storage]\n"
+	}
+	return fmt.Sprintf(`%sreceivers:
+  otlp:
+    protocols:
+      grpc:
+        endpoint: 127.0.0.1:%d
+processors:
+  batch:
+    timeout: 200ms
+    send_batch_size: 1024
+    send_batch_max_size: 4096
+exporters:
+  syslog:
+    endpoint: %s
+    port: %s
+    network: tcp
+    protocol: rfc5424
+    enable_octet_counting: true
+    tls:
+%s%s    retry_on_failure:
+      enabled: true
+      max_elapsed_time: 0
+service:
+%s  telemetry:
+    logs:
+      level: warn
+    metrics:
+      level: none
+  pipelines:
+    logs:
+      receivers: [otlp]
+      processors: [batch]
+      exporters: [syslog]
+`, ext, grpcPort, host, port, tlsBlock, queueBlock, svcExt)
+}
+
+// measureFloor pre-formats one frame per event (as otelcol-siem would send it) and writes them all
+// to the sink over one connection: the cost of the wire and the sink alone.
+func measureFloor(o options, sink *frameSink, reqs []plogotlp.ExportRequest, useTLS bool) (float64, error) {
+	frames, err := preformat(reqs)
+	if err != nil {
+		return 0, err
+	}
+	var conn net.Conn
+	if useTLS {
+		conn, err = tls.Dial("tcp", sink.Addr(), &tls.Config{InsecureSkipVerify: true}) //nolint:gosec // loopback benchmark sink with a throw-away certificate
+	} else {
+		conn, err = net.Dial("tcp", sink.Addr())
+	}
+	if err != nil {
+		return 0, err
+	}
+	defer conn.Close()
+	// A minimal writer still buffers: one write(2) per 256 KiB, as any sender worth measuring does.
+	w := bufio.NewWriterSize(conn, 256<<10)
+	start := time.Now()
+	for _, f := range frames {
+		if _, err := w.Write(f); err != nil {
+			return 0, err
+		}
+	}
+	if err := w.Flush(); err != nil {
+		return 0, err
+	}
+	if got := sink.WaitFrames(int64(o.events), 20*time.Second); got < int64(o.events) {
+		return 0, fmt.Errorf("sink received %d of %d floor frames", got, o.events)
+	}
+	return float64(o.events) / time.Duration(sink.last.Load()-start.UnixNano()).Seconds(), nil
+}
+
+func median(rs []result) result {
+	pick := func(f func(result) float64) float64 {
+		v := make([]float64, len(rs))
+		for i, r := range rs {
+			v[i] = f(r)
+		}
+		sort.Float64s(v)
+		return v[len(v)/2]
+	}
+	return result{
+		EventsPerSec: pick(func(r result) float64 { return r.EventsPerSec }),
+		CPUPerMEvent: pick(func(r result) float64 { return r.CPUPerMEvent }),
+		PeakRSSMB:    pick(func(r result) float64 { return r.PeakRSSMB }),
+	}
+}
+
+func freePort() int {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+func waitHealthy(addr string, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		resp, err := http.Get("http://" + addr + "/")
+		if err == nil {
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return fmt.Errorf("not healthy on %s after %s", addr, timeout)
+}
+
+func waitListening(addr string, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		c, err := net.DialTimeout("tcp", addr, time.Second)
+		if err == nil {
+			c.Close()
+			return nil
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return fmt.Errorf("nothing listens on %s after %s", addr, timeout)
+}
+
+func goVersion() string { return runtime.Version() }
+
+// profileWanted remembers which scenario (by sink) already has its profile: one per scenario.
+var profileWanted = map[string]bool{}
+
+// profileNames maps a sink address to the scenario being measured, for profile file names.
+var profileNames = map[string]string{}
+
+func profileName(sinkAddr string) string { return profileNames[sinkAddr] + ".pprof" }
+
+// fetchProfile takes a CPU profile from the collector's pprof extension while the load runs.
+func fetchProfile(addr string, seconds int, file string) error {
+	resp, err := http.Get(fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", addr, seconds))
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("pprof: %s", resp.Status)
+	}
+	f, err := os.Create(file)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	_, err = io.Copy(f, resp.Body)
+	return err
+}
