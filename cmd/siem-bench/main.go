@@ -97,14 +97,17 @@ func run(o options) error {
 		if err != nil {
 			return err
 		}
-		profileNames[sink.Addr()] = sc
 		reqs := buildRequests(o.events, o.batch, sc)
 		meds := map[string]result{}
 		for _, dist := range []string{"contrib syslogexporter v0.148.0", "otelcol-siem"} {
 			var runs []result
 			for i := 0; i < o.runs; i++ {
 				sink.Reset()
-				r, err := measureCollector(o, dist, sink, reqs, caFile, queue, tmp)
+				profileFile := ""
+				if o.profile != "" && dist == "otelcol-siem" && i == 0 {
+					profileFile = o.profile + "." + sc + ".pprof"
+				}
+				r, err := measureCollector(o, dist, sink, reqs, caFile, queue, tmp, profileFile)
 				if err != nil {
 					sink.Close()
 					return fmt.Errorf("%s %s run %d: %w", sc, dist, i+1, err)
@@ -136,7 +139,8 @@ func run(o options) error {
 }
 
 // measureCollector starts one distribution, sends every request, waits for every frame, stops it.
-func measureCollector(o options, dist string, sink *frameSink, reqs []plogotlp.ExportRequest, caFile string, queue bool, tmp string) (result, error) {
+// A non-empty profileFile takes a CPU profile of the run through the pprof extension.
+func measureCollector(o options, dist string, sink *frameSink, reqs []plogotlp.ExportRequest, caFile string, queue bool, tmp, profileFile string) (result, error) {
 	grpcPort, healthPort := freePort(), freePort()
 	storage, err := os.MkdirTemp(tmp, "storage")
 	if err != nil {
@@ -145,8 +149,7 @@ func measureCollector(o options, dist string, sink *frameSink, reqs []plogotlp.E
 	var cmd *exec.Cmd
 	pprofAddr := ""
 	if dist == "otelcol-siem" {
-		if o.profile != "" && profileWanted[o.profile+sink.Addr()] == false {
-			profileWanted[o.profile+sink.Addr()] = true
+		if profileFile != "" {
 			pprofAddr = fmt.Sprintf("127.0.0.1:%d", freePort())
 		}
 		cmd = siemCommand(o, sink.Addr(), caFile, queue, grpcPort, healthPort, storage, pprofAddr)
@@ -185,7 +188,7 @@ func measureCollector(o options, dist string, sink *frameSink, reqs []plogotlp.E
 	}
 	profDone := make(chan error, 1)
 	if pprofAddr != "" {
-		go func() { profDone <- fetchProfile(pprofAddr, o.profileSeconds, o.profile+"."+profileName(sink.Addr())) }()
+		go func() { profDone <- fetchProfile(pprofAddr, o.profileSeconds, profileFile) }()
 	} else {
 		profDone <- nil
 	}
@@ -392,14 +395,6 @@ func waitListening(addr string, timeout time.Duration) error {
 }
 
 func goVersion() string { return runtime.Version() }
-
-// profileWanted remembers which scenario (by sink) already has its profile: one per scenario.
-var profileWanted = map[string]bool{}
-
-// profileNames maps a sink address to the scenario being measured, for profile file names.
-var profileNames = map[string]string{}
-
-func profileName(sinkAddr string) string { return profileNames[sinkAddr] + ".pprof" }
 
 // fetchProfile takes a CPU profile from the collector's pprof extension while the load runs.
 func fetchProfile(addr string, seconds int, file string) error {
