@@ -29,7 +29,7 @@ E2E_PKGS = $(shell grep -rl --include='*_test.go' '^//go:build e2e' . | xargs -r
 BENCH_PKGS ?= ./...
 BENCH_COUNT ?= 6
 
-.PHONY: help build demo run test unit-test e2e-test lint bench bench-e2e peers tools clean
+.PHONY: help build demo run test unit-test e2e-test reliability lint bench bench-e2e peers tools clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -57,6 +57,12 @@ unit-test: ## unit tests of both modules (no peers, no binary)
 
 e2e-test: build _build/secevent-demo peers ## end-to-end tests (tag e2e) against the ocb-built binary and real syslog peers
 	OTELCOL_SIEM_BIN=$(CURDIR)/$(BIN) SECEVENT_DEMO_BIN=$(CURDIR)/_build/secevent-demo $(GO) test -tags e2e -count=1 -p 1 -timeout 40m $(E2E_PKGS)
+
+reliability: build _build/secevent-demo peers ## run the e2e suite and write its zero-loss table to docs/reliability.md
+	@mkdir -p _out && rm -f _out/reliability-rows.md
+	RELIABILITY_TABLE=$(CURDIR)/_out/reliability-rows.md OTELCOL_SIEM_BIN=$(CURDIR)/$(BIN) SECEVENT_DEMO_BIN=$(CURDIR)/_build/secevent-demo \
+	  $(GO) test -tags e2e -count=1 -p 1 -timeout 40m ./test/e2e/
+	bash scripts/reliability-doc.sh _out/reliability-rows.md > docs/reliability.md
 
 # The e2e tests need rsyslog, syslog-ng and liblognorm's lognormalizer. They are installed from
 # Debian's archive by .ci/install-peers.sh, which needs root (apt-get) and touches no system service.

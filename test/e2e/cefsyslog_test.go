@@ -195,6 +195,11 @@ func TestCEFSyslogPeerDownAtStartThenUp(t *testing.T) {
 			seen[id]++
 		}
 	}
+	dup := 0
+	for _, c := range seen {
+		dup += c - 1
+	}
+	recordReliability(t, "1. SIEM (rsyslog, TLS) down at collector start, up 2 s later", n, len(seen), n-len(seen), dup, "cef_syslog/siem")
 	if len(seen) != n {
 		t.Fatalf("received %d of %d events sent while the SIEM was down", len(seen), n)
 	}
@@ -251,6 +256,8 @@ func TestCEFSyslogPeerRestartedMidStream(t *testing.T) {
 	}
 	t.Logf("rsyslog stopped mid-stream over TLS, down for %d rounds: sent %d, lost %d (by round: %v), duplicated %d",
 		restartAfter-stopAfter, len(sent), lost, lostByRound, dup)
+	recordReliability(t, "2. SIEM (rsyslog, TLS) stopped mid-stream, down for 4 rounds of 50, restarted", len(sent), len(sent)-lost, lost, dup,
+		fmt.Sprintf("cef_syslog/siem; lost by round %v: only the batch in the dying connection may be lost (TCP window)", lostByRound))
 	for round, n := range lostByRound {
 		if round < stopAfter-1 || round > stopAfter {
 			t.Errorf("lost %d events of round %d: only the rounds in flight when the peer stopped (%d, %d) may be lost", n, round, stopAfter-1, stopAfter)

@@ -5,6 +5,7 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -70,6 +71,8 @@ func TestQueueSurvivesCollectorStopWhileSIEMDown(t *testing.T) {
 			got := sink.WaitFor(ids, 60*time.Second)
 			received, dup := sink.Count(ids)
 			t.Logf("%s while SIEM down: sent %d, received %d, lost %d, duplicated %d", stop, n, received, n-received, dup)
+			recordReliability(t, "3. collector "+strings.ToUpper(stop)+" while the SIEM (OTLP/HTTP) is down, 10 000 queued, restart with SIEM up",
+				n, received, n-received, dup, "otlp_http/siem; persistent queue on file_storage")
 			if got != n {
 				t.Fatalf("lost %d of %d queued events after %s and restart", n-got, n, stop)
 			}
