@@ -115,6 +115,17 @@ func (s *OTLPSink) IDs() []string {
 	return ids
 }
 
+// All returns a copy of every record received, in no particular order.
+func (s *OTLPSink) All() []plog.LogRecord {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var all []plog.LogRecord
+	for _, rs := range s.records {
+		all = append(all, rs...)
+	}
+	return all
+}
+
 // Record returns the first record received with event.id id.
 func (s *OTLPSink) Record(id string) (plog.LogRecord, bool) {
 	s.mu.Lock()
