@@ -5,9 +5,11 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"go.uber.org/zap"
@@ -225,14 +227,25 @@ func (p *connPool) dial(ctx context.Context) (net.Conn, error) {
 			}
 			return &tls.Certificate{}, nil // none configured: send an empty certificate list
 		}
-		// tls.Dialer sets ServerName from the endpoint's host when the config has none, so the
-		// server certificate is verified against the name the user configured.
-		td := &tls.Dialer{NetDialer: d, Config: cfg}
-		c, err := td.DialContext(ctx, "tcp", p.endpoint)
+		// The server certificate is verified against the endpoint's host unless the config names
+		// another (server_name_override), as tls.Dialer would do.
+		if cfg.ServerName == "" {
+			if host, _, err := net.SplitHostPort(p.endpoint); err == nil {
+				cfg.ServerName = host
+			}
+		}
+		// TCP connect and TLS handshake are separate steps so that the error says which failed: a
+		// receiver that accepts TCP but does not speak TLS otherwise shows up as a bare "context
+		// deadline exceeded" or "EOF".
+		raw, err := d.DialContext(ctx, "tcp", p.endpoint)
 		if err != nil {
 			return nil, fmt.Errorf("tls connection to %s: %w", p.endpoint, err)
 		}
-		tc := c.(*tls.Conn)
+		tc := tls.Client(raw, cfg)
+		if err := tc.HandshakeContext(ctx); err != nil {
+			_ = raw.Close()
+			return nil, handshakeError(p.endpoint, p.dialTimeout, err)
+		}
 		if certRequested.Load() && tc.ConnectionState().Version == tls.VersionTLS13 {
 			if err := awaitClientAuthVerdict(ctx, tc); err != nil {
 				_ = tc.Close()
@@ -246,6 +259,20 @@ func (p *connPool) dial(ctx context.Context) (net.Conn, error) {
 		return nil, fmt.Errorf("%s connection to %s: %w", p.network, p.endpoint, err)
 	}
 	return c, nil
+}
+
+// handshakeError says what a failed TLS handshake most likely means; certificate and version
+// errors from crypto/tls are already explicit and are kept as they are.
+func handshakeError(endpoint string, timeout time.Duration, err error) error {
+	var ne net.Error
+	switch {
+	case errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()):
+		return fmt.Errorf("tls handshake with %s: no TLS answer within dial_timeout (%s): is the receiver speaking TLS on this port? %w", endpoint, timeout, err)
+	case errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET):
+		return fmt.Errorf("tls handshake with %s: the receiver closed the connection during the handshake (not a TLS receiver, or it refused this client): %w", endpoint, err)
+	default:
+		return fmt.Errorf("tls handshake with %s: %w", endpoint, err)
+	}
 }
 
 // clientAuthVerdictWait is how long a new TLS 1.3 connection waits for the receiver's verdict on
