@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/bits"
 	"net/netip"
+	"strconv"
 	"strings"
 	"time"
 
@@ -319,8 +320,10 @@ type cefEvent struct {
 	present uint64
 	fromRes uint64
 	nOver   int
-	over    [8]overflowEntry
-	more    []overflowEntry // only when a record has more than len(over) unmapped fields
+	// An alert record alone brings about a dozen unmapped fields (the resource adds three more), so
+	// the inline array holds 24: the spill slice would be a heap allocation per event.
+	over [24]overflowEntry
+	more []overflowEntry // only when a record has more than len(over) unmapped fields
 }
 
 func (ev *cefEvent) addOverflow(key, scope string, v pcommon.Value) {
@@ -507,12 +510,16 @@ func (f *CEF) Append(dst []byte, res pcommon.Resource, lr plog.LogRecord) []byte
 			if len(dst) > mark {
 				dst = append(dst, ' ')
 			}
-			for i := 0; i < len(w); i++ {
-				c := w[i]
-				if c == '_' {
-					c = ' '
+			// '_' becomes a space; the runs between are copied whole (IndexByte is vectorized).
+			for {
+				u := strings.IndexByte(w, '_')
+				if u < 0 {
+					dst = append(dst, w...)
+					break
 				}
-				dst = append(dst, c)
+				dst = append(dst, w[:u]...)
+				dst = append(dst, ' ')
+				w = w[u+1:]
 			}
 		}
 		dst, _ = escapeTail(dst, mark, true, maxNameLen)
@@ -637,14 +644,63 @@ func (f *CEF) appendPair(dst []byte, m *mapping, v pcommon.Value, t pcommon.Valu
 }
 
 // isIPAddress reports whether s is an IPv4 or IPv6 address literal without a zone: the only thing
-// CEF's src and dst may hold.
+// CEF's src and dst may hold. It accepts exactly what netip.ParseAddr accepts without a zone.
+// netip takes its IPv4 path when a '.' comes before any ':'; that path is done here in the same pass,
+// with the checks of netip's parseIPv4Fields, without building the address. Anything that is not
+// settled by the first '.' goes the general way.
 func isIPAddress(s string) bool {
 	if len(s) < 2 || len(s) > 45 {
 		return false
 	}
+	val, pos, digits := 0, 0, 0 // the current field's value and digits, fields done
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= '0' && c <= '9' {
+			val = val*10 + int(c-'0')
+			digits++
+			if digits == 2 && val < 10 || val > 255 { // a leading zero, or too large
+				if pos == 0 {
+					return isIPAddressGeneral(s) // no '.' yet: this may be IPv6 ("0001::1")
+				}
+				return false
+			}
+			continue
+		}
+		if c != '.' {
+			if pos == 0 {
+				return isIPAddressGeneral(s)
+			}
+			return false // IPv4 path: an unexpected character
+		}
+		if i == 0 || i == len(s)-1 || s[i-1] == '.' || pos == 3 {
+			return false // an empty field, or a fifth one
+		}
+		pos++
+		val, digits = 0, 0
+	}
+	return pos == 3
+}
+
+// isIPAddressGeneral is isIPAddress through netip. A literal without a zone is made of hex digits,
+// '.' and ':' only; anything else (a host name, the common other case) is refused first, also
+// because netip's error value would be a heap allocation.
+func isIPAddressGeneral(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !ipLiteralByte[s[i]] {
+			return false
+		}
+	}
 	a, err := netip.ParseAddr(s)
 	return err == nil && a.Zone() == ""
 }
+
+// ipLiteralByte holds the bytes an IP address literal without a zone can contain.
+var ipLiteralByte = func() (t [256]bool) {
+	for _, c := range "0123456789abcdefABCDEF.:" {
+		t[c] = true
+	}
+	return t
+}()
 
 // escapeTail escapes, in place, the raw text written at dst[mark:] (text that had to be composed or
 // rendered first), cutting it to max like the escaper does. header selects the header escaper, else
@@ -666,27 +722,10 @@ func escapeTail(dst []byte, mark int, header bool, max int) ([]byte, bool) {
 	return dst[:mark+n], cut
 }
 
+// appendInt writes n in decimal. strconv writes two digits per division (and small values from a
+// table), which matters for rt's 13 digits on every line.
 func appendInt(dst []byte, n int64) []byte {
-	if n >= 0 && n < 10 {
-		return append(dst, byte('0'+n))
-	}
-	var b [20]byte
-	i := len(b)
-	u := uint64(n)
-	if n < 0 {
-		u = uint64(-n)
-	}
-	for u >= 10 {
-		i--
-		b[i] = byte('0' + u%10)
-		u /= 10
-	}
-	i--
-	b[i] = byte('0' + u)
-	if n < 0 {
-		dst = append(dst, '-')
-	}
-	return append(dst, b[i:]...)
+	return strconv.AppendInt(dst, n, 10)
 }
 
 // Overflow JSON: raw JSON is measured against the custom-string limit, then CEF-escaped in place.
@@ -700,28 +739,53 @@ type overflowWriter struct {
 	dst     []byte
 	mark    int // start of the JSON object in dst
 	budget  int // bytes the object may take before the omitted note and the closing brace
-	claims  keyClaims
 	first   bool
 	omitted int
+	// escape is set once anything was written that may need CEF escaping. Until then the object is
+	// known to be plain CEF text (names and string values plain, numbers, bools, hex ids and JSON
+	// punctuation), so the escaping pass over the whole object can be skipped.
+	escape bool
+}
+
+// str writes s as a JSON string. A string that JSON writes as it is and that holds no '=' (the
+// common case) is written directly and keeps the object plain; anything else goes through
+// appendJSONString and marks the object for the escaping pass.
+func (w *overflowWriter) str(s string) {
+	if plainRun(s, 0, len(s), '\\', '"', jsonClass) == len(s) && strings.IndexByte(s, '=') < 0 {
+		w.dst = append(w.dst, '"')
+		w.dst = append(w.dst, s...)
+		w.dst = append(w.dst, '"')
+		return
+	}
+	w.escape = true
+	w.dst = appendJSONString(w.dst, s)
 }
 
 // entry writes "key":value. isStr/s stand in for v when the value is a plain string the formatter
 // holds (the EventName), so that no pcommon.Value has to be allocated for it.
-func (w *overflowWriter) entry(key, scope string, v pcommon.Value, isStr bool, s string) {
+// claims is not a field of w: escape analysis does not tell a struct's fields apart, and w.dst
+// (returned) would take the claims' array on the caller's stack to the heap with it.
+func (w *overflowWriter) entry(claims *keyClaims, key, scope string, v pcommon.Value, isStr bool, s string) {
 	start := len(w.dst)
-	name := w.claims.claim(key, scope)
+	name := claims.claim(key, scope)
 	if !w.first {
 		w.dst = append(w.dst, ',')
 	}
-	w.dst = appendJSONString(w.dst, name)
+	w.str(name)
 	w.dst = append(w.dst, ':')
 	valStart := len(w.dst)
 	if !isStr && v.Type() == pcommon.ValueTypeStr {
 		isStr, s = true, v.Str()
 	}
 	if isStr {
-		w.dst = appendJSONString(w.dst, s)
+		w.str(s)
 	} else {
+		switch v.Type() {
+		case pcommon.ValueTypeInt, pcommon.ValueTypeDouble, pcommon.ValueTypeBool:
+			// Digits, sign, '.', 'e', "NaN"/"+Inf"/"-Inf", true/false: nothing CEF escapes.
+		default:
+			w.escape = true // bytes as base64 (its '='), arrays and objects
+		}
 		w.dst = appendJSONValue(w.dst, v, 0)
 	}
 	if len(w.dst)-w.mark <= w.budget {
@@ -735,6 +799,7 @@ func (w *overflowWriter) entry(key, scope string, v pcommon.Value, isStr bool, s
 		if room >= len(TruncationMarker)+2+16 {
 			w.dst = appendJSONStringMax(w.dst[:valStart], s, room)
 			w.first = false
+			w.escape = true
 			return
 		}
 	}
@@ -744,28 +809,30 @@ func (w *overflowWriter) entry(key, scope string, v pcommon.Value, isStr bool, s
 
 func (f *CEF) appendOverflow(dst []byte, ev *cefEvent, eventName string, lr plog.LogRecord) []byte {
 	dst = append(dst, f.overflowPrefix...)
+	var names [24]string
+	claims := newKeyClaims(names[:])
 	w := overflowWriter{dst: dst, mark: len(dst), budget: maxCustomStrLen - omittedReserve, first: true}
-	w.claims.add(omittedKey)
+	claims.add(omittedKey)
 	w.dst = append(w.dst, '{')
 	// Fixed-size ids first, so that the budget check of every later entry accounts for them.
 	if tid := lr.TraceID(); !tid.IsEmpty() {
-		w.claims.add("trace_id")
+		claims.add("trace_id")
 		w.dst = appendRawEntry(w.dst, &w.first, "trace_id", tid[:])
 	}
 	if sid := lr.SpanID(); !sid.IsEmpty() {
-		w.claims.add("span_id")
+		claims.add("span_id")
 		w.dst = appendRawEntry(w.dst, &w.first, "span_id", sid[:])
 	}
 	if eventName != "" {
-		w.entry("event.name", "record", pcommon.Value{}, true, eventName)
+		w.entry(&claims, "event.name", "record", pcommon.Value{}, true, eventName)
 	}
 	for i := 0; i < ev.nOver; i++ {
 		e := &ev.over[i]
-		w.entry(e.key, e.scope, e.v, false, "")
+		w.entry(&claims, e.key, e.scope, e.v, false, "")
 	}
 	for i := range ev.more {
 		e := &ev.more[i]
-		w.entry(e.key, e.scope, e.v, false, "")
+		w.entry(&claims, e.key, e.scope, e.v, false, "")
 	}
 	if w.omitted > 0 {
 		if !w.first {
@@ -775,7 +842,10 @@ func (f *CEF) appendOverflow(dst []byte, ev *cefEvent, eventName string, lr plog
 		w.dst = appendInt(w.dst, int64(w.omitted))
 	}
 	w.dst = append(w.dst, '}')
-	dst, _ = escapeTail(w.dst, w.mark, false, 0)
+	dst = w.dst
+	if w.escape {
+		dst, _ = escapeTail(dst, w.mark, false, 0)
+	}
 	return append(dst, f.overflowLabel...)
 }
 

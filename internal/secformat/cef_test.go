@@ -577,6 +577,42 @@ func TestCEFOverflowNothingDropped(t *testing.T) {
 	assert.True(t, strings.HasSuffix(over["event.name"].(string), TruncationMarker))
 }
 
+// More unmapped fields than the formatter keeps inline: the spill path keeps every one, in the
+// record's order (record attributes, then resource attributes).
+func TestCEFOverflowManyFields(t *testing.T) {
+	f := defaultCEF(t)
+	var attrs, resAttrs []kv
+	want := "{"
+	for i := 0; i < 40; i++ {
+		k := "plc.tag" + strconv.Itoa(i)
+		attrs = append(attrs, kv{k, int64(i)})
+		want += `"` + k + `":` + strconv.Itoa(i) + ","
+	}
+	for i := 0; i < 10; i++ {
+		k := "res.k" + strconv.Itoa(i)
+		resAttrs = append(resAttrs, kv{k, "v" + strconv.Itoa(i)})
+		want += `"` + k + `":"v` + strconv.Itoa(i) + `",`
+	}
+	want = want[:len(want)-1] + "}"
+	r, lr := record(t, attrs, resAttrs)
+	p := parseLine(t, f.Append(nil, r, lr))
+	assert.Equal(t, want, p.Ext["cs6"])
+}
+
+// The performance budget is at most one allocation per event; the seed's events, the alert record
+// with its dozen overflow fields and the host-name addresses included, take none in CEF and JSON.
+func TestSeedEventsDoNotAllocate(t *testing.T) {
+	f, j := defaultCEF(t), NewJSON()
+	buf := make([]byte, 0, 8192)
+	for i, e := range seedEvents() {
+		res, lr := e.build(i)
+		allocs := testing.AllocsPerRun(20, func() { buf = f.Append(buf[:0], res, lr) })
+		assert.Zero(t, allocs, "CEF %s", e.name)
+		allocs = testing.AllocsPerRun(20, func() { buf = j.Append(buf[:0], res, lr) })
+		assert.Zero(t, allocs, "JSON %s", e.name)
+	}
+}
+
 func TestCEFCustomFields(t *testing.T) {
 	cfg := DefaultCEFConfig()
 	cfg.CustomFields = []CustomField{

@@ -94,10 +94,13 @@ func plainBytes(s string, i, end int, cls *byteClass) int {
 	return i
 }
 
+// load64 reads s[i:i+8] as a little-endian word. Slicing first leaves one bounds check (i+7 alone
+// would not prove i >= 0, so every byte was checked) and constant indexes the compiler merges into
+// one 8-byte load.
 func load64(s string, i int) uint64 {
-	_ = s[i+7]
-	return uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
-		uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+	w := s[i : i+8]
+	return uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
+		uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
 }
 
 // plainWord reports whether none of the 8 bytes in x is a control (< 0x20), DEL, non-ASCII, or equal to
@@ -157,8 +160,17 @@ func repairedLen(s string, crlf int) int {
 // it is cut on a character boundary (before escaping, so never inside an escape) and ends with
 // TruncationMarker, the whole within max. It reports whether it cut.
 func appendCEFExtValue(dst []byte, s string, max int) ([]byte, bool) {
+	// The plain prefix is found once. A value that is plain throughout (the common case) keeps its
+	// length when repaired, so it fits exactly when len(s) <= max: one scan, one copy, and no
+	// cutPoint. Otherwise the prefix (up to the cut) is copied as the loop below would copy it.
+	j := plainRun(s, 0, len(s), '\\', '=', cefExtClass)
+	if j == len(s) && (max <= 0 || len(s) <= max) {
+		return append(dst, s...), false
+	}
 	limit, cut := cutPoint(s, max, 1)
-	for i := 0; i < limit; {
+	j = min(j, limit)
+	dst = append(dst, s[:j]...)
+	for i := j; i < limit; {
 		c := s[i]
 		switch cefExtClass[c] {
 		case clsPlain:
@@ -196,8 +208,17 @@ func appendCEFExtValue(dst []byte, s string, max int) ([]byte, bool) {
 // space, other C0 controls and DEL -> control pictures, C1 controls and invalid UTF-8 -> U+FFFD,
 // '=' as is. Cut like appendCEFExtValue.
 func appendCEFHeaderValue(dst []byte, s string, max int) ([]byte, bool) {
+	// The plain prefix is found once. A value that is plain throughout (the common case) keeps its
+	// length when repaired, so it fits exactly when len(s) <= max: one scan, one copy, and no
+	// cutPoint. Otherwise the prefix (up to the cut) is copied as the loop below would copy it.
+	j := plainRun(s, 0, len(s), '\\', '|', cefHeaderClass)
+	if j == len(s) && (max <= 0 || len(s) <= max) {
+		return append(dst, s...), false
+	}
 	limit, cut := cutPoint(s, max, 1)
-	for i := 0; i < limit; {
+	j = min(j, limit)
+	dst = append(dst, s[:j]...)
+	for i := j; i < limit; {
 		c := s[i]
 		switch cefHeaderClass[c] {
 		case clsPlain:

@@ -269,7 +269,7 @@ func (s *Syslog) Append(dst []byte, res pcommon.Resource, lr plog.LogRecord, msg
 		if ts == 0 {
 			dst = append(dst, '-')
 		} else {
-			dst = appendRFC3339UTC(dst, time.Unix(0, int64(ts)), 6)
+			dst = appendRFC3339UnixNano(dst, int64(ts), 6)
 		}
 		dst = append(dst, ' ')
 		dst = s.appendHost(dst, resAttrs)

@@ -162,21 +162,26 @@ func intValue(v pcommon.Value) (int64, bool) {
 
 // keyClaims keeps the names already used in one JSON object so that no name is written twice (a
 // producer may send the same key as a resource and a record attribute, or twice on the wire). Small
-// objects are checked linearly in a fixed array; large ones (a hostile producer) switch to a map so
+// objects are checked linearly in small, a slice over an array on the caller's stack (newKeyClaims),
+// sized by the caller for its typical object; larger ones (a hostile producer) switch to a map so
 // that the cost stays linear.
 type keyClaims struct {
 	n     int
-	small [24]string
-	big   map[string]struct{}
+	small []string // never re-assigned after newKeyClaims: an assignment through c would move the
+	// caller's array to the heap
+	big map[string]struct{}
 }
+
+// newKeyClaims claims names in buf first (no allocation while they fit).
+func newKeyClaims(buf []string) keyClaims { return keyClaims{small: buf} }
 
 func (c *keyClaims) has(k string) bool {
 	if c.big != nil {
 		_, ok := c.big[k]
 		return ok
 	}
-	for i := 0; i < c.n; i++ {
-		if c.small[i] == k {
+	for _, s := range c.small[:c.n] {
+		if s == k {
 			return true
 		}
 	}
@@ -193,8 +198,8 @@ func (c *keyClaims) add(k string) {
 		c.n++
 		return
 	}
-	c.big = make(map[string]struct{}, 2*len(c.small))
-	for _, s := range c.small {
+	c.big = make(map[string]struct{}, 2*c.n+8)
+	for _, s := range c.small[:c.n] {
 		c.big[s] = struct{}{}
 	}
 	c.big[k] = struct{}{}
@@ -241,6 +246,48 @@ func appendRFC3339UTC(dst []byte, t time.Time, frac int) []byte {
 	for i := 8; i >= 0; i-- {
 		digits[i] = byte('0' + ns%10)
 		ns /= 10
+	}
+	dst = append(dst, digits[:frac]...)
+	return append(dst, 'Z')
+}
+
+// appendRFC3339UnixNano is appendRFC3339UTC(dst, time.Unix(0, ns), frac) for the record timestamps
+// of every event: the calendar date comes straight from the day number (the civil-from-days
+// algorithm of H. Hinnant, "chrono-Compatible Low-Level Date Algorithms"), without building a
+// time.Time and asking it for the date and the clock separately. Times before 1970 take the general
+// path; a non-negative int64 of nanoseconds ends in 2262, far inside the four-digit years.
+func appendRFC3339UnixNano(dst []byte, ns int64, frac int) []byte {
+	if ns < 0 {
+		return appendRFC3339UTC(dst, time.Unix(0, ns), frac)
+	}
+	secs, nsec := ns/1e9, ns%1e9
+	days, sod := secs/86400, secs%86400
+	// Days since 0000-03-01 in the proleptic Gregorian calendar, split into 400-year eras.
+	z := days + 719468
+	era := z / 146097
+	doe := z - era*146097                                  // day of era, 0..146096
+	yoe := (doe - doe/1460 + doe/36524 - doe/146096) / 365 // year of era, 0..399
+	year := yoe + era*400
+	doy := doe - (365*yoe + yoe/4 - yoe/100) // day of the year starting on March 1
+	mp := (5*doy + 2) / 153                  // month starting with March = 0
+	day := doy - (153*mp+2)/5 + 1
+	month := mp + 3
+	if month > 12 {
+		month -= 12
+		year++
+	}
+	hour, minute, sec := sod/3600, sod/60%60, sod%60
+	dst = append(dst,
+		byte('0'+year/1000), byte('0'+year/100%10), byte('0'+year/10%10), byte('0'+year%10), '-',
+		byte('0'+month/10), byte('0'+month%10), '-',
+		byte('0'+day/10), byte('0'+day%10), 'T',
+		byte('0'+hour/10), byte('0'+hour%10), ':',
+		byte('0'+minute/10), byte('0'+minute%10), ':',
+		byte('0'+sec/10), byte('0'+sec%10), '.')
+	var digits [9]byte
+	for i := 8; i >= 0; i-- {
+		digits[i] = byte('0' + nsec%10)
+		nsec /= 10
 	}
 	dst = append(dst, digits[:frac]...)
 	return append(dst, 'Z')
