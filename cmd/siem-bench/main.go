@@ -37,6 +37,12 @@ type options struct {
 	profileSeconds             int
 }
 
+// The two distributions measured.
+const (
+	distBaseline = "contrib syslogexporter v0.148.0"
+	distSIEM     = "otelcol-siem"
+)
+
 // result is one measured run.
 type result struct {
 	EventsPerSec float64
@@ -56,7 +62,8 @@ func main() {
 	flag.IntVar(&o.batch, "batch", 500, "records per OTLP request")
 	flag.IntVar(&o.senders, "senders", 4, "concurrent OTLP clients")
 	flag.IntVar(&o.runs, "runs", 3, "runs per scenario and distribution (the table shows medians)")
-	flag.StringVar(&scen, "scenarios", "cef-tcp,cef-tcp-queue,cef-tls,cef-tls-queue", "comma-separated scenarios")
+	flag.StringVar(&scen, "scenarios", "cef-tcp,cef-tcp-queue,cef-tls,cef-tls-queue,hec-json-gzip,hec-json-gzip-queue,backlog-cef-tcp",
+		"comma-separated scenarios: cef-{tcp,tls}[-queue], hec-json-gzip[-queue], backlog-cef-tcp")
 	flag.StringVar(&o.out, "out", "", "also write the markdown table to this file")
 	flag.StringVar(&o.profile, "profile", "", "write a CPU profile of otelcol-siem's first run of each scenario to FILE.<scenario>.pprof (pprof extension)")
 	flag.IntVar(&o.profileSeconds, "profile-seconds", 5, "length of the CPU profile")
@@ -77,7 +84,18 @@ func run(o options) error {
 	for _, sc := range o.scenarios {
 		useTLS := strings.Contains(sc, "tls")
 		queue := strings.HasSuffix(sc, "-queue")
-		if !strings.HasPrefix(sc, "cef-") {
+		switch {
+		case strings.HasPrefix(sc, "hec-"):
+			if err := runHEC(o, sc, queue, &table); err != nil {
+				return err
+			}
+			continue
+		case strings.HasPrefix(sc, "backlog-"):
+			if err := runBacklog(o, sc, &table); err != nil {
+				return err
+			}
+			continue
+		case !strings.HasPrefix(sc, "cef-"):
 			return fmt.Errorf("unknown scenario %q", sc)
 		}
 		var tlsCfg *tls.Config
@@ -99,12 +117,12 @@ func run(o options) error {
 		}
 		reqs := buildRequests(o.events, o.batch, sc)
 		meds := map[string]result{}
-		for _, dist := range []string{"contrib syslogexporter v0.148.0", "otelcol-siem"} {
+		for _, dist := range []string{distBaseline, distSIEM} {
 			var runs []result
 			for i := 0; i < o.runs; i++ {
 				sink.Reset()
 				profileFile := ""
-				if o.profile != "" && dist == "otelcol-siem" && i == 0 {
+				if o.profile != "" && dist == distSIEM && i == 0 {
 					profileFile = o.profile + "." + sc + ".pprof"
 				}
 				r, err := measureCollector(o, dist, sink, reqs, caFile, queue, tmp, profileFile)
@@ -124,8 +142,8 @@ func run(o options) error {
 		if err != nil {
 			return fmt.Errorf("%s floor: %w", sc, err)
 		}
-		base := meds["contrib syslogexporter v0.148.0"]
-		for _, dist := range []string{"contrib syslogexporter v0.148.0", "otelcol-siem"} {
+		base := meds[distBaseline]
+		for _, dist := range []string{distBaseline, distSIEM} {
 			m := meds[dist]
 			fmt.Fprintf(&table, "| %s | %s | %.0f | %.2f× | %.2f | %.0f |\n", sc, dist, m.EventsPerSec, m.EventsPerSec/base.EventsPerSec, m.CPUPerMEvent, m.PeakRSSMB)
 		}
@@ -138,51 +156,79 @@ func run(o options) error {
 	return nil
 }
 
-// measureCollector starts one distribution, sends every request, waits for every frame, stops it.
-// A non-empty profileFile takes a CPU profile of the run through the pprof extension.
-func measureCollector(o options, dist string, sink *frameSink, reqs []plogotlp.ExportRequest, caFile string, queue bool, tmp, profileFile string) (result, error) {
+// running is one started distribution.
+type running struct {
+	cmd      *exec.Cmd
+	grpcAddr string
+	logFile  *os.File
+}
+
+func (r *running) stop() {
+	_ = syscall.Kill(-r.cmd.Process.Pid, syscall.SIGKILL)
+	_ = r.cmd.Wait()
+	r.logFile.Close()
+}
+
+// dest says where a distribution sends: the frame sink (cef scenarios) or the HEC emulator.
+type dest struct {
+	syslogAddr, caFile string
+	hecURL             string
+}
+
+// startDistribution starts one distribution towards d and waits until it takes OTLP. A non-empty
+// pprofAddr enables the pprof extension (otelcol-siem only).
+func startDistribution(o options, dist string, d dest, queue bool, tmp, pprofAddr string) (*running, error) {
 	grpcPort, healthPort := freePort(), freePort()
 	storage, err := os.MkdirTemp(tmp, "storage")
 	if err != nil {
-		return result{}, err
+		return nil, err
 	}
 	var cmd *exec.Cmd
-	pprofAddr := ""
-	if dist == "otelcol-siem" {
-		if profileFile != "" {
-			pprofAddr = fmt.Sprintf("127.0.0.1:%d", freePort())
-		}
-		cmd = siemCommand(o, sink.Addr(), caFile, queue, grpcPort, healthPort, storage, pprofAddr)
+	if dist == distSIEM {
+		cmd = siemCommand(o, d, queue, grpcPort, healthPort, storage, pprofAddr)
 	} else {
 		cfg := filepath.Join(tmp, "baseline.yaml")
-		if err := os.WriteFile(cfg, []byte(baselineConfig(sink.Addr(), caFile, queue, grpcPort, healthPort, storage)), 0o644); err != nil {
-			return result{}, err
+		if err := os.WriteFile(cfg, []byte(baselineConfig(d.syslogAddr, d.caFile, queue, grpcPort, healthPort, storage)), 0o644); err != nil {
+			return nil, err
 		}
 		cmd = exec.Command(o.baselineBin, "--config", cfg)
 	}
-	logFile, err := os.Create(filepath.Join(tmp, strings.ReplaceAll(dist, " ", "_")+".log"))
+	logFile, err := os.CreateTemp(tmp, strings.ReplaceAll(dist, " ", "_")+"-*.log")
 	if err != nil {
-		return result{}, err
+		return nil, err
 	}
-	defer logFile.Close()
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
-		return result{}, err
+		logFile.Close()
+		return nil, err
 	}
-	defer func() {
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		_ = cmd.Wait()
-	}()
-	if dist == "otelcol-siem" {
+	r := &running{cmd: cmd, grpcAddr: fmt.Sprintf("127.0.0.1:%d", grpcPort), logFile: logFile}
+	if dist == distSIEM {
 		err = waitHealthy(fmt.Sprintf("127.0.0.1:%d", healthPort), 60*time.Second)
 	} else {
-		err = waitListening(fmt.Sprintf("127.0.0.1:%d", grpcPort), 60*time.Second)
+		err = waitListening(r.grpcAddr, 60*time.Second)
 	}
 	if err != nil {
-		return result{}, fmt.Errorf("%w (log: %s)", err, logFile.Name())
+		r.stop()
+		return nil, fmt.Errorf("%w (log: %s)", err, logFile.Name())
 	}
-	cpu0, err := cpuSeconds(cmd.Process.Pid)
+	return r, nil
+}
+
+// measureCollector starts one distribution, sends every request, waits for every frame, stops it.
+// A non-empty profileFile takes a CPU profile of the run through the pprof extension.
+func measureCollector(o options, dist string, sink *frameSink, reqs []plogotlp.ExportRequest, caFile string, queue bool, tmp, profileFile string) (result, error) {
+	pprofAddr := ""
+	if profileFile != "" && dist == distSIEM {
+		pprofAddr = fmt.Sprintf("127.0.0.1:%d", freePort())
+	}
+	r, err := startDistribution(o, dist, dest{syslogAddr: sink.Addr(), caFile: caFile}, queue, tmp, pprofAddr)
+	if err != nil {
+		return result{}, err
+	}
+	defer r.stop()
+	cpu0, err := cpuSeconds(r.cmd.Process.Pid)
 	if err != nil {
 		return result{}, err
 	}
@@ -195,55 +241,62 @@ func measureCollector(o options, dist string, sink *frameSink, reqs []plogotlp.E
 	start := time.Now()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	if err := sendAll(ctx, fmt.Sprintf("127.0.0.1:%d", grpcPort), reqs, o.senders); err != nil {
+	if err := sendAll(ctx, r.grpcAddr, reqs, o.senders); err != nil {
 		return result{}, err
 	}
 	got := sink.WaitFrames(int64(o.events), 20*time.Second)
 	if got < int64(o.events) {
-		return result{}, fmt.Errorf("sink received %d of %d frames (log: %s)", got, o.events, logFile.Name())
+		return result{}, fmt.Errorf("sink received %d of %d frames (log: %s)", got, o.events, r.logFile.Name())
 	}
 	elapsed := time.Duration(sink.last.Load() - start.UnixNano())
 	if err := <-profDone; err != nil {
 		return result{}, fmt.Errorf("profile: %w", err)
 	}
-	cpu1, err := cpuSeconds(cmd.Process.Pid)
+	return finish(r, o.events, elapsed, got, sink.alerts.Load(), cpu0)
+}
+
+// finish reads the process's CPU and peak RSS once the run is over.
+func finish(r *running, events int, elapsed time.Duration, got, alerts int64, cpu0 float64) (result, error) {
+	cpu1, err := cpuSeconds(r.cmd.Process.Pid)
 	if err != nil {
 		return result{}, err
 	}
-	rss, err := peakRSSMB(cmd.Process.Pid)
+	rss, err := peakRSSMB(r.cmd.Process.Pid)
 	if err != nil {
 		return result{}, err
 	}
 	return result{
-		EventsPerSec: float64(o.events) / elapsed.Seconds(),
-		CPUPerMEvent: (cpu1 - cpu0) / float64(o.events) * 1e6,
+		EventsPerSec: float64(events) / elapsed.Seconds(),
+		CPUPerMEvent: (cpu1 - cpu0) / float64(events) * 1e6,
 		PeakRSSMB:    rss,
 		Frames:       got,
-		Alerts:       sink.alerts.Load(),
+		Alerts:       alerts,
 	}, nil
 }
 
-func siemCommand(o options, sinkAddr, caFile string, queue bool, grpcPort, healthPort int, storage, pprofAddr string) *exec.Cmd {
-	transport := "tcp"
-	if caFile != "" {
-		transport = "tls"
+func siemCommand(o options, d dest, queue bool, grpcPort, healthPort int, storage, pprofAddr string) *exec.Cmd {
+	exporter := "cef_syslog/siem"
+	env := []string{"OTELCOL_SIEM_EXPORTERS=[cef_syslog/siem]"}
+	switch {
+	case d.hecURL != "":
+		exporter = "splunk_hec_sec"
+		env = []string{"OTELCOL_SIEM_EXPORTERS=[splunk_hec_sec]", "OTELCOL_SIEM_HEC_ENDPOINT=" + d.hecURL, "OTELCOL_SIEM_HEC_TOKEN=" + hecToken}
+	case d.caFile != "":
+		env = append(env, "OTELCOL_SIEM_SYSLOG_TRANSPORT=tls", "OTELCOL_SIEM_SYSLOG_ENDPOINT="+d.syslogAddr, "OTELCOL_SIEM_SYSLOG_CA_FILE="+d.caFile)
+	default:
+		env = append(env, "OTELCOL_SIEM_SYSLOG_TRANSPORT=tcp", "OTELCOL_SIEM_SYSLOG_ENDPOINT="+d.syslogAddr)
 	}
 	args := []string{"--config", filepath.Join(o.repo, "otelcol-config.yaml")}
 	if !queue {
 		// The in-memory queue instead of file_storage.
-		args = append(args, "--config", "yaml:exporters::cef_syslog/siem::sending_queue::storage: null")
+		args = append(args, "--config", "yaml:exporters::"+exporter+"::sending_queue::storage: null")
 	}
 	if pprofAddr != "" {
 		args = append(args, "--config", "yaml:extensions::pprof::endpoint: "+pprofAddr,
 			"--config", "yaml:service::extensions: [health_check, file_storage/queue, pprof]")
 	}
 	cmd := exec.Command(o.siemBin, args...)
-	cmd.Env = append(os.Environ(),
-		"OTELCOL_SIEM_EXPORTERS=[cef_syslog/siem]",
-		"OTELCOL_SIEM_SYSLOG_TRANSPORT="+transport,
-		"OTELCOL_SIEM_SYSLOG_ENDPOINT="+sinkAddr,
-		"OTELCOL_SIEM_SYSLOG_CA_FILE="+caFile,
-		"OTELCOL_SIEM_SYSLOG_SERVER_NAME=localhost",
+	cmd.Env = append(append(os.Environ(), env...),
 		fmt.Sprintf("OTELCOL_SIEM_OTLP_GRPC_ENDPOINT=127.0.0.1:%d", grpcPort),
 		fmt.Sprintf("OTELCOL_SIEM_OTLP_HTTP_ENDPOINT=127.0.0.1:%d", freePort()),
 		fmt.Sprintf("OTELCOL_SIEM_HEALTH_ENDPOINT=127.0.0.1:%d", healthPort),

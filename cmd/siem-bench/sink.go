@@ -30,12 +30,17 @@ type frameSink struct {
 }
 
 func newFrameSink(tlsConfig *tls.Config) (*frameSink, error) {
+	return newFrameSinkAt("127.0.0.1:0", tlsConfig)
+}
+
+// newFrameSinkAt listens on addr: a SIEM that comes up where a collector already sends.
+func newFrameSinkAt(addr string, tlsConfig *tls.Config) (*frameSink, error) {
 	var ln net.Listener
 	var err error
 	if tlsConfig != nil {
-		ln, err = tls.Listen("tcp", "127.0.0.1:0", tlsConfig)
+		ln, err = tls.Listen("tcp", addr, tlsConfig)
 	} else {
-		ln, err = net.Listen("tcp", "127.0.0.1:0")
+		ln, err = net.Listen("tcp", addr)
 	}
 	if err != nil {
 		return nil, err
