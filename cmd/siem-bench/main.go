@@ -303,6 +303,8 @@ func siemCommand(o options, d dest, queue bool, grpcPort, healthPort int, storag
 		fmt.Sprintf("OTELCOL_SIEM_METRICS_PORT=%d", freePort()),
 		"OTELCOL_SIEM_STORAGE_DIR="+storage,
 		"OTELCOL_SIEM_LOG_LEVEL=warn",
+		// Room for the 100 000-event backlog plus the alerts it raises; the baseline gets the same.
+		fmt.Sprintf("OTELCOL_SIEM_QUEUE_SIZE=%d", queueSize),
 	)
 	return cmd
 }
@@ -316,7 +318,7 @@ func baselineConfig(sinkAddr, caFile string, queue bool, grpcPort, healthPort in
 	if caFile != "" {
 		tlsBlock = fmt.Sprintf("      ca_file: %s\n      server_name_override: localhost\n", caFile)
 	}
-	queueBlock := "    sending_queue:\n      enabled: true\n      queue_size: 100000\n      sizer: items\n      num_consumers: 2\n      block_on_overflow: true\n"
+	queueBlock := "    sending_queue:\n      enabled: true\n      queue_size: " + fmt.Sprint(queueSize) + "\n      sizer: items\n      num_consumers: 2\n      block_on_overflow: true\n"
 	ext := ""
 	svcExt := ""
 	if queue {

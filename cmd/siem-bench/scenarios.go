@@ -14,6 +14,9 @@ import (
 
 const hecToken = "siem-bench-token"
 
+// queueSize is both distributions' queue capacity in records.
+const queueSize = 200000
+
 // expectedAlerts is how many alert records the site pipeline adds to n benchmark events: users cycle
 // over 1000 accounts from one source, so every account with 5 failed logins in the run fires
 // failed_logins once (then cooldown).
