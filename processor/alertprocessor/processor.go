@@ -22,6 +22,7 @@ import (
 	"go.opentelemetry.io/otel/metric"
 	"go.uber.org/zap"
 
+	"github.com/unified-ot/otelcol-siem/internal/condition"
 	"github.com/unified-ot/otelcol-siem/processor/alertprocessor/internal/metadata"
 	"github.com/unified-ot/otelcol-siem/secevent"
 )
@@ -52,7 +53,8 @@ type alertProcessor struct {
 	keyBuf  []byte
 	valBuf  []string
 	condErr []int64
-	pending []pendingAlert // alerts the next consumer refused with a retryable error
+	pending []pendingAlert  // alerts the next consumer refused with a retryable error
+	index   condition.Index // rules by the attribute values their conditions require
 
 	client storage.Client
 	cancel context.CancelFunc
@@ -97,6 +99,15 @@ func newAlertProcessor(cfg *Config, next consumer.Logs, set processor.Settings, 
 		p.ruleAttrs = append(p.ruleAttrs, ruleAttrs(rc.ID))
 	}
 	p.condErr = make([]int64, len(p.rules))
+	// Rules whose condition requires an attribute value (every seed shorthand does) are indexed by
+	// it, so a record is tested only against the rules it can satisfy: the non-matching path costs
+	// what its candidates cost, not what the rule count does. Matchers that are not
+	// condition.Conditions (tests) are always candidates.
+	conds := make([]*condition.Condition, len(p.rules))
+	for i, rs := range p.rules {
+		conds[i], _ = rs.rule.match.(*condition.Condition)
+	}
+	p.index = condition.NewIndex(conds)
 	p.resource = alertResource(set)
 	return p, nil
 }
@@ -334,7 +345,9 @@ func (p *alertProcessor) evaluate(ctx context.Context, ld plog.Logs) []pendingAl
 			records += lrs.Len()
 			for k := 0; k < lrs.Len(); k++ {
 				lr := lrs.At(k)
-				for ri, rs := range p.rules {
+				cands := p.index.Candidates(res, lr)
+				for ri, more := cands.Next(); more; ri, more = cands.Next() {
+					rs := p.rules[ri]
 					ok, err := rs.rule.match.Match(res, lr)
 					if err != nil {
 						p.condErr[ri]++

@@ -10,6 +10,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/processor/processorhelper"
 
+	"github.com/unified-ot/otelcol-siem/internal/condition"
 	"github.com/unified-ot/otelcol-siem/secevent"
 )
 
@@ -72,7 +73,7 @@ type classifier struct {
 	placeTgt  bool
 	promote   bool
 	rules     []rule
-	index     ruleIndex
+	index     condition.Index
 	keywords  *keywordMatcher
 	floor     floor
 	tel       *telemetry
@@ -256,7 +257,7 @@ func (c *classifier) processRecord(res pcommon.Resource, lr plog.LogRecord, st *
 			source, upstream = secevent.ClassificationSource(sv.Str()), true
 		}
 	} else {
-		if matched = c.index.first(c.rules, res, lr, st); matched != nil {
+		if matched = firstMatch(&c.index, c.rules, res, lr, st); matched != nil {
 			cat, source = matched.category, secevent.ClassifiedByRule
 		}
 		if matched == nil {
