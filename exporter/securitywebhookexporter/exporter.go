@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"runtime"
-	"sync"
 
 	"go.uber.org/zap"
 
@@ -40,7 +39,7 @@ type webhookExporter struct {
 	ua          string
 	json        *secformat.JSON
 	tel         *httpdelivery.Telemetry
-	bufs        sync.Pool
+	pusher      *httpdelivery.Pusher
 }
 
 func newExporter(cfg *Config, set exporter.Settings) (*webhookExporter, error) {
@@ -61,6 +60,18 @@ func newExporter(cfg *Config, set exporter.Settings) (*webhookExporter, error) {
 	e.tel, err = httpdelivery.NewTelemetry(set.MeterProvider.Meter(metadata.ScopeName), metadata.MetricPrefix)
 	if err != nil {
 		return nil, err
+	}
+	e.pusher = &httpdelivery.Pusher{
+		Framing:          e.framing,
+		MaxContentLength: cfg.MaxContentLength,
+		MinShrink:        minShrink,
+		Post:             e.post,
+		Reencode:         e.appendEvent,
+		Tel:              e.tel,
+		Logger:           e.logger,
+		AuthMessage:      "the webhook refused the credentials; events stay queued until they are fixed",
+		ShrinkMessage:    "the webhook answered 413 for a single event; sending it truncated (lower max_content_length to match the server)",
+		DropMessage:      "the webhook rejected events; they are dropped",
 	}
 	return e, nil
 }
@@ -106,39 +117,7 @@ func (e *webhookExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
 	if len(items) == 0 {
 		return nil
 	}
-	bp, _ := e.bufs.Get().(*[]byte)
-	if bp == nil {
-		bp = new([]byte)
-	}
-	defer e.bufs.Put(bp)
-
-	send := func(ctx context.Context, batch []int) httpdelivery.Verdict {
-		*bp = e.framing.AppendBody((*bp)[:0], items, batch)
-		v := e.post(ctx, *bp)
-		e.tel.Request(ctx, v, len(*bp))
-		if v.Kind == httpdelivery.Auth {
-			e.logger.Error("the webhook refused the credentials; events stay queued until they are fixed",
-				zap.Error(v.Err))
-		}
-		return v
-	}
-	shrink := func(i int) bool {
-		target := len(items[i].Data) / 2
-		if target < minShrink {
-			return false
-		}
-		res, lr := httpdelivery.Record(ld, items[i].Ref)
-		data, cut := e.appendEvent(nil, res, lr, target)
-		if cut {
-			e.tel.EventsTruncated.Add(ctx, 1)
-		}
-		items[i].Data = data
-		e.logger.Warn("the webhook answered 413 for a single event; sending it truncated (lower max_content_length to match the server)",
-			zap.Int("bytes", len(data)))
-		return true
-	}
-	res := httpdelivery.Deliver(ctx, items, e.framing, e.cfg.MaxContentLength, send, shrink)
-	e.tel.ReportDrops(ctx, e.logger, "the webhook rejected events; they are dropped", ld, items, res.Dropped)
+	res := e.pusher.Push(ctx, ld, items)
 	for _, b := range res.Delivered {
 		e.tel.EventsSent.Add(ctx, int64(len(b.Items)))
 	}

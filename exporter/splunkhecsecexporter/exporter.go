@@ -99,7 +99,7 @@ type hecExporter struct {
 	stopping chan struct{}
 	stopOnce sync.Once
 	wg       sync.WaitGroup
-	bufs     sync.Pool
+	pusher   *httpdelivery.Pusher
 }
 
 func newExporter(cfg *Config, set exporter.Settings) (*hecExporter, error) {
@@ -171,6 +171,22 @@ func newExporter(cfg *Config, set exporter.Settings) (*hecExporter, error) {
 		return nil, err
 	}
 	e.acks = newAckTracker(e)
+	e.pusher = &httpdelivery.Pusher{
+		Framing:          httpdelivery.Concatenated,
+		MaxContentLength: cfg.MaxContentLength,
+		MinShrink:        minShrink,
+		Post:             e.post,
+		Reencode: func(dst []byte, res pcommon.Resource, lr plog.LogRecord, max int) ([]byte, bool) {
+			var scratch []byte
+			return e.appendEnvelope(dst, res, lr, max, &scratch)
+		},
+		Tel:           e.tel,
+		Logger:        e.logger,
+		AuthMessage:   "HEC refused the token; events stay queued until the token is fixed",
+		AuthFields:    []zap.Field{zap.String("url", e.eventURL)},
+		ShrinkMessage: "HEC answered 413 for a single event; sending it truncated (lower max_content_length to match the server)",
+		DropMessage:   "HEC rejected an event; it is dropped",
+	}
 	return e, nil
 }
 
@@ -273,40 +289,7 @@ func (e *hecExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
 	if len(items) == 0 {
 		return nil
 	}
-	bp, _ := e.bufs.Get().(*[]byte)
-	if bp == nil {
-		bp = new([]byte)
-	}
-	defer e.bufs.Put(bp)
-
-	send := func(ctx context.Context, batch []int) httpdelivery.Verdict {
-		*bp = httpdelivery.Concatenated.AppendBody((*bp)[:0], items, batch)
-		v := e.post(ctx, *bp)
-		e.tel.Request(ctx, v, len(*bp))
-		if v.Kind == httpdelivery.Auth {
-			e.logger.Error("HEC refused the token; events stay queued until the token is fixed",
-				zap.String("url", e.eventURL), zap.Error(v.Err))
-		}
-		return v
-	}
-	shrink := func(i int) bool {
-		target := len(items[i].Data) / 2
-		if target < minShrink {
-			return false
-		}
-		res, lr := httpdelivery.Record(ld, items[i].Ref)
-		var scratch []byte
-		data, cut := e.appendEnvelope(nil, res, lr, target, &scratch)
-		if cut {
-			e.tel.EventsTruncated.Add(ctx, 1)
-		}
-		items[i].Data = data
-		e.logger.Warn("HEC answered 413 for a single event; sending it truncated (lower max_content_length to match the server)",
-			zap.Int("bytes", len(data)))
-		return true
-	}
-	res := httpdelivery.Deliver(ctx, items, httpdelivery.Concatenated, e.cfg.MaxContentLength, send, shrink)
-	e.tel.ReportDrops(ctx, e.logger, "HEC rejected an event; it is dropped", ld, items, res.Dropped)
+	res := e.pusher.Push(ctx, ld, items)
 
 	if !e.cfg.Ack.Enabled {
 		for _, b := range res.Delivered {
