@@ -116,6 +116,10 @@ func run(o options) error {
 			return err
 		}
 		reqs := buildRequests(o.events, o.batch, sc)
+		load, err := encodeRequests(reqs)
+		if err != nil {
+			return err
+		}
 		meds := map[string]result{}
 		for _, dist := range []string{distBaseline, distSIEM} {
 			var runs []result
@@ -125,7 +129,7 @@ func run(o options) error {
 				if o.profile != "" && dist == distSIEM && i == 0 {
 					profileFile = o.profile + "." + sc + ".pprof"
 				}
-				r, err := measureCollector(o, dist, sink, reqs, caFile, queue, tmp, profileFile)
+				r, err := measureCollector(o, dist, sink, load, caFile, queue, tmp, profileFile)
 				if err != nil {
 					sink.Close()
 					return fmt.Errorf("%s %s run %d: %w", sc, dist, i+1, err)
@@ -218,7 +222,7 @@ func startDistribution(o options, dist string, d dest, queue bool, tmp, pprofAdd
 
 // measureCollector starts one distribution, sends every request, waits for every frame, stops it.
 // A non-empty profileFile takes a CPU profile of the run through the pprof extension.
-func measureCollector(o options, dist string, sink *frameSink, reqs []plogotlp.ExportRequest, caFile string, queue bool, tmp, profileFile string) (result, error) {
+func measureCollector(o options, dist string, sink *frameSink, load [][]byte, caFile string, queue bool, tmp, profileFile string) (result, error) {
 	pprofAddr := ""
 	if profileFile != "" && dist == distSIEM {
 		pprofAddr = fmt.Sprintf("127.0.0.1:%d", freePort())
@@ -241,7 +245,7 @@ func measureCollector(o options, dist string, sink *frameSink, reqs []plogotlp.E
 	start := time.Now()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	if err := sendAll(ctx, r.grpcAddr, reqs, o.senders); err != nil {
+	if err := sendAll(ctx, r.grpcAddr, load, o.senders); err != nil {
 		return result{}, err
 	}
 	got := sink.WaitFrames(int64(o.events), 20*time.Second)

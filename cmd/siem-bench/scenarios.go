@@ -7,8 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
-
 	"github.com/unified-ot/otelcol-siem/internal/hectest"
 )
 
@@ -39,7 +37,10 @@ func runHEC(o options, sc string, queue bool, table *strings.Builder) error {
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	reqs := buildRequests(o.events, o.batch, sc)
+	load, err := encodeRequests(buildRequests(o.events, o.batch, sc))
+	if err != nil {
+		return err
+	}
 	want := o.events + expectedAlerts(o.events)
 	var runs []result
 	for i := 0; i < o.runs; i++ {
@@ -56,7 +57,7 @@ func runHEC(o options, sc string, queue bool, table *strings.Builder) error {
 		if err == nil {
 			start := time.Now()
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
-			err = sendAll(ctx, r.grpcAddr, reqs, o.senders)
+			err = sendAll(ctx, r.grpcAddr, load, o.senders)
 			cancel()
 			var got int
 			var doneAt time.Time
@@ -99,7 +100,10 @@ func runBacklog(o options, sc string, table *strings.Builder) error {
 	}
 	defer os.RemoveAll(tmp)
 	n := 100000
-	reqs := buildRequests(n, o.batch, sc)
+	load, err := encodeRequests(buildRequests(n, o.batch, sc))
+	if err != nil {
+		return err
+	}
 	meds := map[string]result{}
 	for _, dist := range []string{distBaseline, distSIEM} {
 		var runs []result
@@ -109,7 +113,7 @@ func runBacklog(o options, sc string, table *strings.Builder) error {
 			if err != nil {
 				return err
 			}
-			res, err := drain(o, r, reqs, n, addr)
+			res, err := drain(o, r, load, n, addr)
 			r.stop()
 			if err != nil {
 				return fmt.Errorf("%s %s run %d: %w", sc, dist, i+1, err)
@@ -127,10 +131,10 @@ func runBacklog(o options, sc string, table *strings.Builder) error {
 	return nil
 }
 
-func drain(o options, r *running, reqs []plogotlp.ExportRequest, n int, addr string) (result, error) {
+func drain(o options, r *running, load [][]byte, n int, addr string) (result, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	if err := sendAll(ctx, r.grpcAddr, reqs, o.senders); err != nil {
+	if err := sendAll(ctx, r.grpcAddr, load, o.senders); err != nil {
 		return result{}, err
 	}
 	time.Sleep(2 * time.Second) // every batch has reached the persistent queue and failed once

@@ -8,10 +8,12 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
+	"sync/atomic"
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.opentelemetry.io/collector/exporter"
+	"go.opentelemetry.io/collector/exporter/exporterhelper/xexporterhelper"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.uber.org/zap"
@@ -50,21 +52,16 @@ type cefSyslogExporter struct {
 	file *fileSink // file
 
 	buffers sync.Pool
+	// messageSizeHint is the bytes to reserve per record when a batch is formatted.
+	messageSizeHint atomic.Int64
 }
 
-// buffers are one push's scratch space, pooled so that a steady stream does not allocate them.
+// buffers are one conversion's or push's scratch space, pooled so that a steady stream does not
+// allocate them.
 type buffers struct {
 	msg, line, cut []byte
 	chunk          []byte
-	pending        []pendingRecord
-	dropped        []int
-}
-
-// pendingRecord is a record framed into the current chunk.
-type pendingRecord struct {
-	index     int  // position in the batch, counting every record
-	end       int  // offset in the chunk just past its frame
-	truncated bool // cut to maxRecord
+	frameEnds      []int // offset in chunk just past each frame
 }
 
 func newExporter(cfg *Config, set exporter.Settings) (*cefSyslogExporter, error) {
@@ -104,6 +101,7 @@ func newExporter(cfg *Config, set exporter.Settings) (*cefSyslogExporter, error)
 		e.maxRecord = cfg.MaxMessageSize
 	}
 	e.buffers.New = func() any { return &buffers{} }
+	e.messageSizeHint.Store(512)
 	return e, nil
 }
 
@@ -173,16 +171,71 @@ func openFileSink(cfg FileConfig) (*fileSink, error) {
 	}}, nil
 }
 
-// pushLogs formats, frames and writes one batch. On a transport error it returns the records
-// from the first one not completely written on as a retryable consumererror.Logs, so that
-// exporterhelper retries (or re-queues) only those.
-func (e *cefSyslogExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
+// formatLogs is the exporter's request converter: it formats every record of ld into a frame
+// batch as the batch enters the sending queue. A record that cannot be formatted is dropped and
+// counted here, and the records behind it go on.
+func (e *cefSyslogExporter) formatLogs(ctx context.Context, ld plog.Logs) (xexporterhelper.Request, error) {
 	total := ld.LogRecordCount()
+	fb := &frameBatch{
+		ends: make([]frameEnd, 0, total),
+		data: make([]byte, 0, total*int(e.messageSizeHint.Load())),
+	}
+	b := e.buffers.Get().(*buffers)
+	defer e.putBuffers(b)
+	dropped := 0
+	rls := ld.ResourceLogs()
+	for i := 0; i < rls.Len(); i++ {
+		rl := rls.At(i)
+		res := rl.Resource()
+		sls := rl.ScopeLogs()
+		for j := 0; j < sls.Len(); j++ {
+			lrs := sls.At(j).LogRecords()
+			for k := 0; k < lrs.Len(); k++ {
+				line, cut, ok := e.format(b, res, lrs.At(k))
+				if !ok {
+					dropped++
+					continue
+				}
+				fb.add(line, cut)
+			}
+		}
+	}
+	if n := len(fb.ends); n > 0 {
+		// The next batch's buffer is sized from this one's messages, with some headroom.
+		e.messageSizeHint.Store(int64(len(fb.data)/n + 32))
+	}
+	if dropped > 0 {
+		e.tel.RecordsFailed.Add(ctx, int64(dropped), e.tel.FailedFormat)
+		// Never the records' contents: they may hold user names and addresses.
+		e.logger.Warn("dropped log records that could not be formatted", zap.Int("count", dropped))
+	}
+	return fb, nil
+}
+
+// pushLogs formats and writes ld: the converter and the push in one call, as exporterhelper runs
+// them for a batch that does not wait in a queue.
+func (e *cefSyslogExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
+	req, err := e.formatLogs(ctx, ld)
+	if err != nil {
+		return err
+	}
+	return e.pushFrames(ctx, req)
+}
+
+// pushFrames frames and writes one batch. On a transport error it returns an *unsentError
+// holding the messages from the first one not completely written on (retryable), so that
+// exporterhelper retries (or re-queues) only those.
+func (e *cefSyslogExporter) pushFrames(ctx context.Context, req xexporterhelper.Request) error {
+	fb, ok := req.(*frameBatch)
+	if !ok {
+		return consumererror.NewPermanent(fmt.Errorf("cef_syslog: unexpected request type %T", req))
+	}
+	total := fb.ItemsCount()
 	if total == 0 {
 		return nil
 	}
 	if e.file != nil {
-		return e.send(ctx, ld, e.file)
+		return e.send(ctx, fb, e.file)
 	}
 	if e.pool == nil {
 		return errors.New("cef_syslog: exporter is not started")
@@ -197,88 +250,75 @@ func (e *cefSyslogExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
 		e.tel.RecordsFailed.Add(ctx, int64(total), e.tel.FailedTransport)
 		return fmt.Errorf("cef_syslog: %w", err)
 	}
-	return e.send(ctx, ld, slot)
+	return e.send(ctx, fb, slot)
 }
 
-func (e *cefSyslogExporter) send(ctx context.Context, ld plog.Logs, w sink) error {
+func (e *cefSyslogExporter) send(ctx context.Context, fb *frameBatch, w sink) error {
 	b := e.buffers.Get().(*buffers)
 	defer e.putBuffers(b)
 	b.chunk = b.chunk[:0]
-	b.pending = b.pending[:0]
-	b.dropped = b.dropped[:0]
 
 	var sent, truncated, bytes int64
-	// flush writes the chunk. On failure it returns the batch index of the first record whose
-	// frame was not completely accepted by the transport.
+	// chunkFirst is the index of the first message in the chunk. flush writes the chunk; on
+	// failure it returns the index of the first message whose frame the transport did not
+	// completely accept.
+	chunkFirst := 0
+	b.frameEnds = b.frameEnds[:0]
 	flush := func() (int, error) {
 		if len(b.chunk) == 0 {
-			return 0, nil
+			return -1, nil
 		}
 		n, err := w.write(ctx, b.chunk)
 		bytes += int64(n)
-		done := len(b.pending)
+		done := len(b.frameEnds)
 		if err != nil {
 			done = 0
-			for done < len(b.pending) && b.pending[done].end <= n {
+			for done < len(b.frameEnds) && b.frameEnds[done] <= n {
 				done++
 			}
-			if done == len(b.pending) {
+			if done == len(b.frameEnds) {
 				// Everything was accepted before the error: nothing of this chunk to resend.
 				// The connection is dropped all the same, so the next write reports the
-				// failure for the records behind it.
+				// failure for the messages behind it.
 				err = nil
 			}
 		}
-		for _, p := range b.pending[:done] {
+		for i := chunkFirst; i < chunkFirst+done; i++ {
 			sent++
-			if p.truncated {
+			if fb.ends[i].truncated {
 				truncated++
 			}
 		}
 		firstUnsent := -1
-		if done < len(b.pending) {
-			firstUnsent = b.pending[done].index
+		if done < len(b.frameEnds) {
+			firstUnsent = chunkFirst + done
 		}
+		chunkFirst += len(b.frameEnds)
 		b.chunk = b.chunk[:0]
-		b.pending = b.pending[:0]
+		b.frameEnds = b.frameEnds[:0]
 		return firstUnsent, err
 	}
 
 	var sendErr error
 	firstUnsent := -1
-	index := 0
-	rls := ld.ResourceLogs()
-loop:
-	for i := 0; i < rls.Len(); i++ {
-		rl := rls.At(i)
-		res := rl.Resource()
-		sls := rl.ScopeLogs()
-		for j := 0; j < sls.Len(); j++ {
-			lrs := sls.At(j).LogRecords()
-			for k := 0; k < lrs.Len(); k, index = k+1, index+1 {
-				line, cut, ok := e.format(b, res, lrs.At(k))
-				if !ok {
-					b.dropped = append(b.dropped, index)
-					continue
-				}
-				switch e.framing {
-				case FramingOctetCounting:
-					// RFC 6587 3.4.1 / RFC 5425 4.3: MSG-LEN SP SYSLOG-MSG, no trailer.
-					b.chunk = strconv.AppendInt(b.chunk, int64(len(line)), 10)
-					b.chunk = append(b.chunk, ' ')
-					b.chunk = append(b.chunk, line...)
-				case FramingLF:
-					b.chunk = append(b.chunk, line...)
-					b.chunk = append(b.chunk, '\n')
-				default: // udp: the datagram is the message
-					b.chunk = append(b.chunk, line...)
-				}
-				b.pending = append(b.pending, pendingRecord{index: index, end: len(b.chunk), truncated: cut})
-				if e.framing == "" || len(b.chunk) >= streamChunkSize {
-					if firstUnsent, sendErr = flush(); sendErr != nil {
-						break loop
-					}
-				}
+	for i := range fb.ends {
+		line := fb.message(i)
+		switch e.framing {
+		case FramingOctetCounting:
+			// RFC 6587 3.4.1 / RFC 5425 4.3: MSG-LEN SP SYSLOG-MSG, no trailer.
+			b.chunk = strconv.AppendInt(b.chunk, int64(len(line)), 10)
+			b.chunk = append(b.chunk, ' ')
+			b.chunk = append(b.chunk, line...)
+		case FramingLF:
+			b.chunk = append(b.chunk, line...)
+			b.chunk = append(b.chunk, '\n')
+		default: // udp: the datagram is the message
+			b.chunk = append(b.chunk, line...)
+		}
+		b.frameEnds = append(b.frameEnds, len(b.chunk))
+		if e.framing == "" || len(b.chunk) >= streamChunkSize {
+			if firstUnsent, sendErr = flush(); sendErr != nil {
+				break
 			}
 		}
 	}
@@ -295,21 +335,19 @@ loop:
 	if truncated > 0 {
 		e.tel.RecordsTruncated.Add(ctx, truncated)
 	}
-	if n := len(b.dropped); n > 0 {
-		e.tel.RecordsFailed.Add(ctx, int64(n), e.tel.FailedFormat)
-		// Never the records' contents: they may hold user names and addresses.
-		e.logger.Warn("dropped log records that could not be formatted", zap.Int("count", n))
-	}
 	if sendErr == nil {
 		return nil
 	}
-	rest := recordsFrom(ld, firstUnsent, b.dropped)
-	e.tel.RecordsFailed.Add(ctx, int64(rest.LogRecordCount()), e.tel.FailedTransport)
+	rest := fb.slice(firstUnsent, len(fb.ends))
+	e.tel.RecordsFailed.Add(ctx, int64(rest.ItemsCount()), e.tel.FailedTransport)
 	where := e.cfg.Endpoint
 	if e.cfg.Transport == TransportFile {
 		where = e.cfg.File.Path
 	}
-	return consumererror.NewLogs(fmt.Errorf("cef_syslog: writing to %s over %s: %w", where, e.cfg.Transport, sendErr), rest)
+	return &unsentError{
+		err:  fmt.Errorf("cef_syslog: writing to %s over %s: %w", where, e.cfg.Transport, sendErr),
+		rest: rest,
+	}
 }
 
 // maxPooledBuffer is the largest scratch buffer kept for reuse: a rare huge record (a JSON event
@@ -348,49 +386,4 @@ func (e *cefSyslogExporter) format(b *buffers, res pcommon.Resource, lr plog.Log
 		line = b.cut
 	}
 	return line, cut, true
-}
-
-// recordsFrom copies into a new plog.Logs the records of ld from batch index first on, except
-// the indices in skip (ascending), keeping their resource and scope.
-func recordsFrom(ld plog.Logs, first int, skip []int) plog.Logs {
-	rest := plog.NewLogs()
-	if first < 0 {
-		return rest
-	}
-	index, s := 0, 0
-	rls := ld.ResourceLogs()
-	for i := 0; i < rls.Len(); i++ {
-		rl := rls.At(i)
-		var outRL plog.ResourceLogs
-		haveRL := false
-		sls := rl.ScopeLogs()
-		for j := 0; j < sls.Len(); j++ {
-			sl := sls.At(j)
-			var outSL plog.ScopeLogs
-			haveSL := false
-			lrs := sl.LogRecords()
-			for k := 0; k < lrs.Len(); k, index = k+1, index+1 {
-				for s < len(skip) && skip[s] < index {
-					s++
-				}
-				if index < first || (s < len(skip) && skip[s] == index) {
-					continue
-				}
-				if !haveRL {
-					outRL = rest.ResourceLogs().AppendEmpty()
-					rl.Resource().CopyTo(outRL.Resource())
-					outRL.SetSchemaUrl(rl.SchemaUrl())
-					haveRL = true
-				}
-				if !haveSL {
-					outSL = outRL.ScopeLogs().AppendEmpty()
-					sl.Scope().CopyTo(outSL.Scope())
-					outSL.SetSchemaUrl(sl.SchemaUrl())
-					haveSL = true
-				}
-				lrs.At(k).CopyTo(outSL.LogRecords().AppendEmpty())
-			}
-		}
-	}
-	return rest
 }

@@ -333,8 +333,9 @@ func readLines(t testing.TB, path string) [][]byte {
 }
 
 // TestPeerClosesMidBatch: the receiver resets the connection after some frames of a batch too
-// large for the socket buffers. Only records from the first one not completely written are
-// returned, as a retryable consumererror.Logs with exactly those records.
+// large for the socket buffers. Only messages from the first one not completely written are
+// returned, as a retryable *unsentError whose batch (what exporterhelper retries through
+// OnError) holds exactly those messages.
 func TestPeerClosesMidBatch(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
@@ -350,25 +351,22 @@ func TestPeerClosesMidBatch(t *testing.T) {
 	require.Error(t, err)
 	assert.False(t, consumererror.IsPermanent(err))
 
-	var failed consumererror.Logs
+	var failed *unsentError
 	require.True(t, errors.As(err, &failed), "error carries the unsent records: %v", err)
-	rest := idsOf(failed.Data())
+	retry := (&frameBatch{}).OnError(err).(*frameBatch)
+	assert.Same(t, failed.rest, retry, "OnError narrows the retry to the unsent tail")
+	rest := receivedIDs(t, messagesOf(retry))
 	require.NotEmpty(t, rest)
 	first := rest[0]
 	assert.Equal(t, seq(first, total-first), rest, "returned records are exactly the batch's tail")
 	assert.GreaterOrEqual(t, first, readBeforeReset, "records the receiver read are not returned")
-
-	// Resource and scope travel with the returned records.
-	rl := failed.Data().ResourceLogs().At(0)
-	_, ok := rl.Resource().Attributes().Get("service.name")
-	assert.True(t, ok)
 
 	sent := env.counter(t, metadata.MetricRecordsSent)
 	assert.EqualValues(t, first, sent, "records before the first returned one count as sent")
 	assert.EqualValues(t, total-first, env.counter(t, metadata.MetricRecordsFailed, metadata.AttrReason, metadata.ReasonTransport))
 
 	// Retrying the returned records on a new connection delivers them.
-	require.NoError(t, e.pushLogs(context.Background(), failed.Data()))
+	require.NoError(t, e.pushFrames(context.Background(), retry))
 	msgs := srv.waitFor(readBeforeReset+len(rest), 20*time.Second)
 	ids := receivedIDs(t, msgs)
 	assert.Equal(t, seq(first, total-first), ids[readBeforeReset:], "second connection got exactly the returned tail")
@@ -501,18 +499,6 @@ func TestUnformattableRecordDoesNotBlockBatch(t *testing.T) {
 	assert.EqualValues(t, 7, env.counter(t, metadata.MetricRecordsSent))
 }
 
-// TestPartialFailureSkipsUnformattable: records dropped as unformattable are not handed back for
-// retry with the unsent tail.
-func TestRecordsFromSkipsDropped(t *testing.T) {
-	ld := makeLogs(0, 12, 0)
-	rest := recordsFrom(ld, 5, []int{2, 6, 9})
-	assert.Equal(t, []int{5, 7, 8, 10, 11}, idsOf(rest))
-	assert.Equal(t, 0, recordsFrom(ld, -1, nil).LogRecordCount())
-	// Empty resources and scopes are not carried over.
-	assert.Equal(t, 1, recordsFrom(ld, 11, nil).ResourceLogs().Len())
-	assert.Equal(t, 1, recordsFrom(ld, 11, nil).ResourceLogs().At(0).ScopeLogs().Len())
-}
-
 type panickyFormatter struct {
 	next  messageFormatter
 	badID string
@@ -549,16 +535,19 @@ func TestShutdownInterruptsBlockedWrite(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- e.pushLogs(ctx, makeLogs(0, 30000, 1200)) }()
+	// Formatted beforehand, as the sending queue does: the cancellation must hit the write.
+	big, err := e.formatLogs(context.Background(), makeLogs(0, 30000, 1200))
+	require.NoError(t, err)
+	go func() { done <- e.pushFrames(ctx, big) }()
 	time.Sleep(300 * time.Millisecond)
 	cancel()
 	select {
 	case err := <-done:
 		require.Error(t, err)
 		assert.True(t, strings.Contains(err.Error(), "context canceled"), "%v", err)
-		var failed consumererror.Logs
+		var failed *unsentError
 		require.True(t, errors.As(err, &failed), "the unwritten records are handed back: %v", err)
-		assert.Positive(t, failed.Data().LogRecordCount())
+		assert.Positive(t, failed.rest.ItemsCount())
 	case <-time.After(10 * time.Second):
 		t.Fatal("write not interrupted by context cancellation")
 	}

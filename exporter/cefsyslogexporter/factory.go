@@ -10,6 +10,7 @@ import (
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/exporter"
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
+	"go.opentelemetry.io/collector/exporter/exporterhelper/xexporterhelper"
 
 	"github.com/unified-ot/otelcol-siem/exporter/cefsyslogexporter/internal/metadata"
 	"github.com/unified-ot/otelcol-siem/internal/secformat"
@@ -67,13 +68,18 @@ func createLogs(ctx context.Context, set exporter.Settings, cfg component.Config
 	if err != nil {
 		return nil, err
 	}
-	return exporterhelper.NewLogs(ctx, set, cfg,
-		exp.pushLogs,
+	// The request is a frame batch (frames.go): records are formatted once, as they enter the
+	// sending queue, and the persistent queue stores the finished messages.
+	return xexporterhelper.NewLogsRequest(ctx, set,
+		exp.formatLogs,
+		exp.pushFrames,
 		exporterhelper.WithStart(exp.start),
 		exporterhelper.WithShutdown(exp.shutdown),
 		exporterhelper.WithCapabilities(consumer.Capabilities{MutatesData: false}),
 		exporterhelper.WithTimeout(c.TimeoutConfig),
 		exporterhelper.WithRetry(c.RetryConfig),
-		exporterhelper.WithQueue(c.QueueConfig),
+		xexporterhelper.WithQueueBatch(c.QueueConfig, xexporterhelper.QueueBatchSettings{
+			Encoding: frameEncoding{formatLogs: exp.formatLogs},
+		}),
 	)
 }

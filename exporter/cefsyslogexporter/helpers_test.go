@@ -86,21 +86,13 @@ func makeLogs(first, n int, bodyLen int) plog.Logs {
 	return ld
 }
 
-// idsOf returns the event ids of ld's records, in order.
-func idsOf(ld plog.Logs) []int {
-	var ids []int
-	rls := ld.ResourceLogs()
-	for i := 0; i < rls.Len(); i++ {
-		sls := rls.At(i).ScopeLogs()
-		for j := 0; j < sls.Len(); j++ {
-			lrs := sls.At(j).LogRecords()
-			for k := 0; k < lrs.Len(); k++ {
-				v, _ := lrs.At(k).Attributes().Get(secevent.KeyEventID)
-				ids = append(ids, mustAtoi(strings.TrimPrefix(v.Str(), "evt-")))
-			}
-		}
+// messagesOf returns a frame batch's messages, in order.
+func messagesOf(fb *frameBatch) [][]byte {
+	msgs := make([][]byte, fb.ItemsCount())
+	for i := range msgs {
+		msgs[i] = fb.message(i)
 	}
-	return ids
+	return msgs
 }
 
 func mustAtoi(s string) int {
