@@ -1,6 +1,7 @@
 package secformat
 
 import (
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -112,8 +114,8 @@ type mapping struct {
 	kind     mkind
 	role     role
 	cefKey   string // dictionary key or slot; groups mappings that share one
-	prefix   string // "act=" (with the separating space added when written)
-	alt      string // mAddress: "shost="
+	prefix   string // " act=": the separating space first (left out when the pair comes first)
+	alt      string // mAddress: " shost="
 	label    string // custom slots: " cs1Label=<escaped label>"
 	limit    int    // bytes of the repaired value; 0 = none
 	altLimit int
@@ -121,6 +123,9 @@ type mapping struct {
 	join     bool  // mCustomStr: a list is comma-joined
 	exact    bool  // never truncated: over the limit it goes to the overflow JSON whole (ids)
 	group    int8  // other mappings writing the same CEF key, -1 if none
+	// plainText: a string is written as prefix + escaped value, cut at limit (> 0), no label
+	// (mText and mBody).
+	plainText bool
 }
 
 // maxMappings bounds the mappings of one formatter: the per-event state is a fixed array on the stack
@@ -139,8 +144,15 @@ type CEF struct {
 	roleIdx        [numRoles]int8
 	groups         [][]uint8
 	sevByCat       map[string]int
-	overflowPrefix string // "cs6="
+	overflowPrefix string // " cs6=", the separating space first like the mappings' prefixes
 	overflowLabel  string // " cs6Label=otsecExtra"
+	headerOnly     uint64 // mappings of kind mHeader: present, but not written as pairs
+	// resCacheable says the resource's part of a line depends on the resource alone (see
+	// resourceIndependent); then res holds the resource rendered last, and resMisses counts the
+	// records whose resource differed from it.
+	resCacheable bool
+	res          atomic.Pointer[resRender]
+	resMisses    atomic.Uint32
 }
 
 // NewCEF validates cfg and compiles it, with the schema's CEF column, into a formatter.
@@ -165,7 +177,7 @@ func NewCEF(cfg CEFConfig) (*CEF, error) {
 	for k, v := range cfg.SeverityByCategory {
 		f.sevByCat[k] = v
 	}
-	f.overflowPrefix = cfg.OverflowSlot + "="
+	f.overflowPrefix = " " + cfg.OverflowSlot + "="
 	lbl, _ := appendCEFExtValue([]byte(" "+cfg.OverflowSlot+"Label="), cfg.OverflowLabel, maxLabelLen)
 	f.overflowLabel = string(lbl)
 
@@ -174,7 +186,7 @@ func NewCEF(cfg CEFConfig) (*CEF, error) {
 		return len(f.maps) - 1
 	}
 	// The Body comes first, so that it wins msg over otsec.alert.description (see groups).
-	add(mapping{key: secevent.RecordBody, kind: mBody, cefKey: "msg", prefix: "msg=", limit: cefDictionary["msg"].limit})
+	add(mapping{key: secevent.RecordBody, kind: mBody, cefKey: "msg", prefix: " msg=", limit: cefDictionary["msg"].limit})
 
 	for _, fld := range secevent.Fields {
 		if fld.Place == secevent.PlaceRecord {
@@ -199,13 +211,13 @@ func NewCEF(cfg CEFConfig) (*CEF, error) {
 			if !ok1 || !ok2 || ip.kind != dictIP || host.kind != dictString {
 				return nil, fmt.Errorf("secevent field %s: %q needs an IP key and a string key", fld.Key, fld.CEF)
 			}
-			m.kind, m.cefKey, m.prefix, m.alt, m.altLimit = mAddress, col.key, col.key+"=", col.alt+"=", host.limit
+			m.kind, m.cefKey, m.prefix, m.alt, m.altLimit = mAddress, col.key, " "+col.key+"=", " "+col.alt+"=", host.limit
 		case colTime, colKey:
 			d, ok := cefDictionary[col.key]
 			if !ok {
 				return nil, fmt.Errorf("secevent field %s: CEF key %q is not in the formatter's dictionary", fld.Key, col.key)
 			}
-			m.cefKey, m.prefix = col.key, col.key+"="
+			m.cefKey, m.prefix = col.key, " "+col.key+"="
 			switch d.kind {
 			case dictString:
 				if col.kind == colTime {
@@ -233,7 +245,7 @@ func NewCEF(cfg CEFConfig) (*CEF, error) {
 	}
 
 	for _, cf := range cfg.CustomFields {
-		m := mapping{key: cf.Key, role: roleOf(cf.Key), cefKey: cf.Slot, prefix: cf.Slot + "="}
+		m := mapping{key: cf.Key, role: roleOf(cf.Key), cefKey: cf.Slot, prefix: " " + cf.Slot + "="}
 		lbl, _ := appendCEFExtValue([]byte(" "+cf.Slot+"Label="), cf.Label, maxLabelLen)
 		m.label = string(lbl)
 		if strings.HasPrefix(cf.Slot, "cn") {
@@ -302,21 +314,37 @@ func NewCEF(cfg CEFConfig) (*CEF, error) {
 	if len(f.groups) > math.MaxInt8 {
 		return nil, errors.New("secformat: too many shared CEF keys")
 	}
+	for i := range f.maps {
+		m := &f.maps[i]
+		if m.kind == mHeader {
+			f.headerOnly |= uint64(1) << i
+		}
+		m.plainText = (m.kind == mText || m.kind == mBody) && m.label == "" && m.limit > 0
+	}
+	f.resCacheable = f.resourceIndependent()
 	f.attrKeys, f.resKeys = newKeyTable(f.attrIdx), newKeyTable(f.resIdx)
 	return f, nil
 }
 
 // overflowEntry is a field without a CEF key of its own, waiting for the overflow JSON.
 type overflowEntry struct {
-	key   string
-	scope string // "attributes" or "resource": the prefix a colliding name gets
-	v     pcommon.Value
+	key     string
+	v       pcommon.Value
+	fromRes bool // a resource attribute: the prefix a colliding name gets is "resource", else "attributes"
 }
 
-// cefEvent is the per-record state; it lives on the caller's stack.
+func (e *overflowEntry) scope() string {
+	if e.fromRes {
+		return scopeResource
+	}
+	return scopeAttributes
+}
+
+// cefEvent is the per-record state; it lives on the caller's stack, and Go zeroes all of it on every
+// call, so it is kept small: one byte per type, a bool for the scope of an overflow entry.
 type cefEvent struct {
 	vals    [maxMappings]pcommon.Value
-	types   [maxMappings]pcommon.ValueType // vals' types, read once (Value.Type is not free)
+	types   [maxMappings]uint8 // vals' pcommon.ValueType, read once (Value.Type is not free)
 	present uint64
 	fromRes uint64
 	nOver   int
@@ -326,13 +354,13 @@ type cefEvent struct {
 	more []overflowEntry // only when a record has more than len(over) unmapped fields
 }
 
-func (ev *cefEvent) addOverflow(key, scope string, v pcommon.Value) {
+func (ev *cefEvent) addOverflow(key string, fromRes bool, v pcommon.Value) {
 	if ev.nOver < len(ev.over) {
-		ev.over[ev.nOver] = overflowEntry{key, scope, v}
+		ev.over[ev.nOver] = overflowEntry{key, v, fromRes}
 		ev.nOver++
 		return
 	}
-	ev.more = append(ev.more, overflowEntry{key, scope, v})
+	ev.more = append(ev.more, overflowEntry{key, v, fromRes})
 }
 
 const (
@@ -396,16 +424,12 @@ func (f *CEF) accept(ev *cefEvent, idx int, v pcommon.Value, t pcommon.ValueType
 				return false // the field listed first in the schema keeps the key
 			}
 			// This one comes first: the other moves to the overflow JSON.
-			scope := scopeAttributes
-			if ev.fromRes&ob != 0 {
-				scope = scopeResource
-			}
-			ev.addOverflow(f.maps[o].key, scope, ev.vals[o])
+			ev.addOverflow(f.maps[o].key, ev.fromRes&ob != 0, ev.vals[o])
 			ev.present &^= ob
 		}
 	}
 	ev.vals[idx] = v
-	ev.types[idx] = t
+	ev.types[idx] = uint8(t)
 	ev.present |= bit
 	if fromRes {
 		ev.fromRes |= bit
@@ -442,24 +466,22 @@ func (f *CEF) Append(dst []byte, res pcommon.Resource, lr plog.LogRecord) []byte
 	f.accept(&ev, 0, body, body.Type(), false)
 	// Empty values carry nothing and are left out of every format (JSON does the same).
 	for k, v := range attrs.All() {
-		t := v.Type()
-		if t == pcommon.ValueTypeEmpty || t == pcommon.ValueTypeStr && v.Str() == "" {
-			continue
+		t := pcommon.ValueTypeStr
+		if v.Str() == "" { // a non-empty Str is a string; only the rest pay for Type's switch
+			if t = v.Type(); t == pcommon.ValueTypeEmpty || t == pcommon.ValueTypeStr {
+				continue
+			}
 		}
 		idx, ok := f.attrKeys.get(k)
 		if !ok || !f.accept(&ev, int(idx), v, t, false) {
-			ev.addOverflow(k, scopeAttributes, v)
+			ev.addOverflow(k, false, v)
 		}
 	}
-	for k, v := range res.Attributes().All() {
-		t := v.Type()
-		if t == pcommon.ValueTypeEmpty || t == pcommon.ValueTypeStr && v.Str() == "" {
-			continue
-		}
-		idx, ok := f.resKeys.get(k)
-		if !ok || !f.accept(&ev, int(idx), v, t, true) {
-			ev.addOverflow(k, scopeResource, v)
-		}
+	// The resource's pairs and overflow entries: rendered once for the records that share it, else
+	// collected like the record's.
+	rr := f.resourceRender(res)
+	if rr == nil {
+		f.collectResource(&ev, res.Attributes())
 	}
 
 	cat := f.roleStr(&ev, roleCategory)
@@ -510,19 +532,12 @@ func (f *CEF) Append(dst []byte, res pcommon.Resource, lr plog.LogRecord) []byte
 			if len(dst) > mark {
 				dst = append(dst, ' ')
 			}
-			// '_' becomes a space; the runs between are copied whole (IndexByte is vectorized).
-			for {
-				u := strings.IndexByte(w, '_')
-				if u < 0 {
-					dst = append(dst, w...)
-					break
-				}
-				dst = append(dst, w[:u]...)
-				dst = append(dst, ' ')
-				w = w[u+1:]
-			}
+			dst = append(dst, w...)
 		}
-		dst, _ = escapeTail(dst, mark, true, maxNameLen)
+		// '_' becomes a space, in the same pass that tells whether the words need escaping.
+		if !wordsToName(dst[mark:]) || len(dst)-mark > maxNameLen {
+			dst, _ = escapeTail(dst, mark, true, maxNameLen)
+		}
 	case isAlert:
 		dst = append(dst, "alert"...)
 	case eventName != "":
@@ -551,18 +566,33 @@ func (f *CEF) Append(dst []byte, res pcommon.Resource, lr plog.LogRecord) []byte
 	}
 	dst = append(dst, '|')
 
-	// Extension, in mapping order (the schema's order).
-	extStart := len(dst)
-	for set := ev.present; set != 0; set &= set - 1 {
+	// Extension, in mapping order (the schema's order). Every prefix starts with the separating
+	// space; whatever comes first skips it (sp).
+	sp := 1
+	var resPresent uint64
+	if rr != nil {
+		resPresent = rr.present
+	}
+	for set := (ev.present | resPresent) &^ f.headerOnly; set != 0; set &= set - 1 {
 		idx := bits.TrailingZeros64(set)
 		m := &f.maps[idx]
-		if m.kind == mHeader {
-			continue
+		switch {
+		case resPresent&(uint64(1)<<idx) != 0:
+			dst = append(dst, rr.pairs[idx][sp:]...)
+		case m.plainText && ev.types[idx] == uint8(pcommon.ValueTypeStr):
+			// The common pair, a string for a dictionary key: written here, and at once when it
+			// needs no escaping and fits.
+			v := ev.vals[idx].Str()
+			dst = append(dst, m.prefix[sp:]...)
+			if len(v) <= m.limit && plainRun(v, 0, len(v), '\\', '=', cefExtClass) == len(v) {
+				dst = append(dst, v...)
+			} else {
+				dst, _ = appendCEFExtValue(dst, v, m.limit)
+			}
+		default:
+			dst = f.appendPair(dst, sp, m, ev.vals[idx], pcommon.ValueType(ev.types[idx]))
 		}
-		if len(dst) > extStart {
-			dst = append(dst, ' ')
-		}
-		dst = f.appendPair(dst, m, ev.vals[idx], ev.types[idx])
+		sp = 0
 	}
 
 	// Everything without a key of its own, as one JSON object.
@@ -571,11 +601,14 @@ func (f *CEF) Append(dst []byte, res pcommon.Resource, lr plog.LogRecord) []byte
 	if eventName != "" && !nameRepresented && !isSchemaEventName(eventName, cat, act) {
 		extraName = eventName
 	}
-	if ev.nOver > 0 || extraName != "" || !lr.TraceID().IsEmpty() || !lr.SpanID().IsEmpty() {
-		if len(dst) > extStart {
-			dst = append(dst, ' ')
-		}
-		dst = f.appendOverflow(dst, &ev, extraName, lr)
+	switch recordOver := ev.nOver > 0 || extraName != "" || !lr.TraceID().IsEmpty() || !lr.SpanID().IsEmpty(); {
+	case !recordOver && rr != nil && rr.overAlone != "":
+		// Only the resource has overflow entries: the slot as the resource's rendering has it.
+		dst = append(dst, rr.overAlone[sp:]...)
+		sp = 0
+	case recordOver || rr != nil && len(rr.over) > 0:
+		dst = f.appendOverflow(dst, sp, &ev, rr, extraName, lr)
+		sp = 0
 	}
 
 	// rt last: its value is digits only, so the line never ends in a value whose trailing spaces a
@@ -585,14 +618,84 @@ func (f *CEF) Append(dst []byte, res pcommon.Resource, lr plog.LogRecord) []byte
 		ts = lr.ObservedTimestamp()
 	}
 	if ts != 0 {
-		if len(dst) > extStart {
-			dst = append(dst, ' ')
-		}
-		dst = append(dst, "rt="...)
-		dst = appendInt(dst, int64(ts/1e6))
+		dst = append(dst, " rt="[sp:]...)
+		dst = appendMillis(dst, uint64(ts/1e6))
 	}
 	return dst
 }
+
+// wordsToName turns '_' into ' ' in b (the header Name's words) and reports whether b is plain for
+// the header escaper, in one pass, a word at a time. A short tail is done as the last 8 bytes of b
+// (bytes done twice stay the same).
+func wordsToName(b []byte) bool {
+	if len(b) < 8 {
+		var cls uint8
+		for i, c := range b {
+			if c == '_' {
+				b[i] = ' '
+			}
+			cls |= cefHeaderClass[c]
+		}
+		return cls == clsPlain
+	}
+	r1, r2 := lsb*uint64('\\'), lsb*uint64('|')
+	var bad uint64
+	for i := 0; i < len(b); i += 8 {
+		i = min(i, len(b)-8)
+		x := binary.LittleEndian.Uint64(b[i:])
+		bad |= notPlain(x, r1, r2)
+		binary.LittleEndian.PutUint64(b[i:], underscoresToSpaces(x))
+	}
+	return bad == 0
+}
+
+// underscoresToSpaces replaces every '_' byte of x with ' '. m has the top bit of exactly the bytes
+// of x that are '_' (an exact zero-byte test on x^'_'.., without carries between bytes); '_' ^ ' ' is
+// 0x7f, so the xor changes those bytes alone.
+func underscoresToSpaces(x uint64) uint64 {
+	const low7 = 0x7f7f7f7f7f7f7f7f
+	y := x ^ lsb*'_'
+	m := ^((y&low7 + low7) | y | low7)
+	return x ^ (m>>7)*('_'^' ')
+}
+
+// appendMillis writes the epoch milliseconds of rt (13 digits until the year 2286): the number is
+// split at 10^8 so that the two halves are written by independent chains of 32-bit divisions, two
+// digits at a time.
+func appendMillis(dst []byte, ms uint64) []byte {
+	if ms < 1e8 || ms >= 1e16 {
+		return strconv.AppendUint(dst, ms, 10)
+	}
+	hi, lo := uint32(ms/1e8), uint32(ms%1e8)
+	var b [16]byte
+	i := len(b) - 8
+	for j := len(b); j > i; {
+		q := lo / 100
+		r := lo - q*100
+		j -= 2
+		b[j], b[j+1] = digitPairs[2*r], digitPairs[2*r+1]
+		lo = q
+	}
+	for hi >= 100 {
+		q := hi / 100
+		r := hi - q*100
+		i -= 2
+		b[i], b[i+1] = digitPairs[2*r], digitPairs[2*r+1]
+		hi = q
+	}
+	if hi >= 10 {
+		i -= 2
+		b[i], b[i+1] = digitPairs[2*hi], digitPairs[2*hi+1]
+	} else {
+		i--
+		b[i] = byte('0' + hi)
+	}
+	return append(dst, b[i:]...)
+}
+
+const digitPairs = "00010203040506070809" + "10111213141516171819" + "20212223242526272829" +
+	"30313233343536373839" + "40414243444546474849" + "50515253545556575859" + "60616263646566676869" +
+	"70717273747576777879" + "80818283848586878889" + "90919293949596979899"
 
 // isSchemaEventName reports whether name is exactly "security.<cat>[.<act>]".
 func isSchemaEventName(name, cat, act string) bool {
@@ -610,28 +713,30 @@ func isSchemaEventName(name, cat, act string) bool {
 	return len(rest) == len(act)+1 && rest[0] == '.' && rest[1:] == act
 }
 
-// appendPair writes one key=value pair (and its label, for a custom slot).
-func (f *CEF) appendPair(dst []byte, m *mapping, v pcommon.Value, t pcommon.ValueType) []byte {
+// appendPair writes one key=value pair (and its label, for a custom slot), the separating space
+// first.
+// sp is 1 when the pair comes first (its prefix is written without the space), else 0.
+func (f *CEF) appendPair(dst []byte, sp int, m *mapping, v pcommon.Value, t pcommon.ValueType) []byte {
 	switch m.kind {
 	case mAddress:
 		s := v.Str()
 		if isIPAddress(s) {
-			dst = append(dst, m.prefix...)
+			dst = append(dst, m.prefix[sp:]...)
 			return append(dst, s...) // an IP literal has no character CEF escapes
 		}
-		dst = append(dst, m.alt...)
+		dst = append(dst, m.alt[sp:]...)
 		dst, _ = appendCEFExtValue(dst, s, m.altLimit)
 		return dst
 	case mInt, mCustomNum:
 		n, _ := intValue(v)
-		dst = append(dst, m.prefix...)
+		dst = append(dst, m.prefix[sp:]...)
 		dst = appendInt(dst, n)
 	case mTime:
 		ms, _ := parseRFC3339Millis(v)
-		dst = append(dst, m.prefix...)
+		dst = append(dst, m.prefix[sp:]...)
 		dst = appendInt(dst, ms)
 	default: // mText, mBody, mCustomStr
-		dst = append(dst, m.prefix...)
+		dst = append(dst, m.prefix[sp:]...)
 		if t == pcommon.ValueTypeStr {
 			dst, _ = appendCEFExtValue(dst, v.Str(), m.limit)
 		} else {
@@ -640,7 +745,10 @@ func (f *CEF) appendPair(dst []byte, m *mapping, v pcommon.Value, t pcommon.Valu
 			dst, _ = escapeTail(dst, mark, false, m.limit)
 		}
 	}
-	return append(dst, m.label...)
+	if m.label != "" {
+		dst = append(dst, m.label...)
+	}
+	return dst
 }
 
 // isIPAddress reports whether s is an IPv4 or IPv6 address literal without a zone: the only thing
@@ -751,7 +859,7 @@ type overflowWriter struct {
 // common case) is written directly and keeps the object plain; anything else goes through
 // appendJSONString and marks the object for the escaping pass.
 func (w *overflowWriter) str(s string) {
-	if plainRun(s, 0, len(s), '\\', '"', jsonClass) == len(s) && strings.IndexByte(s, '=') < 0 {
+	if isPlain3(s, '\\', '"', '=') {
 		w.dst = append(w.dst, '"')
 		w.dst = append(w.dst, s...)
 		w.dst = append(w.dst, '"')
@@ -766,8 +874,12 @@ func (w *overflowWriter) str(s string) {
 // claims is not a field of w: escape analysis does not tell a struct's fields apart, and w.dst
 // (returned) would take the claims' array on the caller's stack to the heap with it.
 func (w *overflowWriter) entry(claims *keyClaims, key, scope string, v pcommon.Value, isStr bool, s string) {
+	w.namedEntry(claims.claim(key, scope), v, isStr, s)
+}
+
+// namedEntry is entry once the name is claimed.
+func (w *overflowWriter) namedEntry(name string, v pcommon.Value, isStr bool, s string) {
 	start := len(w.dst)
-	name := claims.claim(key, scope)
 	if !w.first {
 		w.dst = append(w.dst, ',')
 	}
@@ -781,12 +893,15 @@ func (w *overflowWriter) entry(claims *keyClaims, key, scope string, v pcommon.V
 		w.str(s)
 	} else {
 		switch v.Type() {
-		case pcommon.ValueTypeInt, pcommon.ValueTypeDouble, pcommon.ValueTypeBool:
+		case pcommon.ValueTypeInt:
+			w.dst = strconv.AppendInt(w.dst, v.Int(), 10) // digits and sign: nothing CEF escapes
+		case pcommon.ValueTypeDouble, pcommon.ValueTypeBool:
 			// Digits, sign, '.', 'e', "NaN"/"+Inf"/"-Inf", true/false: nothing CEF escapes.
+			w.dst = appendJSONValue(w.dst, v, 0)
 		default:
 			w.escape = true // bytes as base64 (its '='), arrays and objects
+			w.dst = appendJSONValue(w.dst, v, 0)
 		}
-		w.dst = appendJSONValue(w.dst, v, 0)
 	}
 	if len(w.dst)-w.mark <= w.budget {
 		w.first = false
@@ -807,8 +922,48 @@ func (w *overflowWriter) entry(claims *keyClaims, key, scope string, v pcommon.V
 	w.omitted++
 }
 
-func (f *CEF) appendOverflow(dst []byte, ev *cefEvent, eventName string, lr plog.LogRecord) []byte {
-	dst = append(dst, f.overflowPrefix...)
+// renderedEntry is entry for a resource's overflow entry rendered beforehand (resRender). When
+// the entry keeps its key as its name and fits, its rendered `"key":value` is copied; otherwise it
+// is written like any other entry.
+func (w *overflowWriter) renderedEntry(claims *keyClaims, e *renderedOverflow) {
+	name := claims.claim(e.key, scopeResource)
+	if name == e.key {
+		start := len(w.dst)
+		if !w.first {
+			w.dst = append(w.dst, ',')
+		}
+		w.dst = append(w.dst, e.member...)
+		if len(w.dst)-w.mark <= w.budget {
+			w.first = false
+			w.escape = w.escape || e.memberEscape
+			return
+		}
+		w.dst = w.dst[:start]
+	}
+	if e.isStr {
+		w.namedEntry(name, pcommon.Value{}, true, e.text)
+		return
+	}
+	start := len(w.dst)
+	if !w.first {
+		w.dst = append(w.dst, ',')
+	}
+	w.str(name)
+	w.dst = append(w.dst, ':')
+	if e.escape {
+		w.escape = true
+	}
+	w.dst = append(w.dst, e.text...)
+	if len(w.dst)-w.mark <= w.budget {
+		w.first = false
+		return
+	}
+	w.dst = w.dst[:start]
+	w.omitted++
+}
+
+func (f *CEF) appendOverflow(dst []byte, sp int, ev *cefEvent, rr *resRender, eventName string, lr plog.LogRecord) []byte {
+	dst = append(dst, f.overflowPrefix[sp:]...)
 	var names [24]string
 	claims := newKeyClaims(names[:])
 	w := overflowWriter{dst: dst, mark: len(dst), budget: maxCustomStrLen - omittedReserve, first: true}
@@ -828,11 +983,16 @@ func (f *CEF) appendOverflow(dst []byte, ev *cefEvent, eventName string, lr plog
 	}
 	for i := 0; i < ev.nOver; i++ {
 		e := &ev.over[i]
-		w.entry(&claims, e.key, e.scope, e.v, false, "")
+		w.entry(&claims, e.key, e.scope(), e.v, false, "")
 	}
 	for i := range ev.more {
 		e := &ev.more[i]
-		w.entry(&claims, e.key, e.scope, e.v, false, "")
+		w.entry(&claims, e.key, e.scope(), e.v, false, "")
+	}
+	if rr != nil {
+		for i := range rr.over {
+			w.renderedEntry(&claims, &rr.over[i])
+		}
 	}
 	if w.omitted > 0 {
 		if !w.first {

@@ -64,24 +64,26 @@ const (
 	msb = 0x8080808080808080
 )
 
-// hasByte reports whether any byte of x equals the byte repeated in rep (rep = lsb*c).
-func hasByte(x, rep uint64) bool {
-	y := x ^ rep
-	return (y-lsb)&^y&msb != 0
-}
-
 // plainRun returns the index of the first byte at or after i (before end) that is not plain for an
 // escaper whose specials are the C0 controls, DEL, non-ASCII, c1 and c2 (the table cls says the same
-// byte by byte). Words of 8 plain bytes, the common case, are skipped with a few word operations; a
-// short tail is tested as the last 8 bytes of the range (overlapping bytes already known plain).
+// byte by byte). Plain text, the common case, is skipped 16 bytes at a time (two words whose tests
+// are independent, so the CPU runs them side by side, and one branch for both); a short tail is tested
+// as the last 8 bytes of the range (overlapping bytes already known plain). Only a word that holds a
+// special byte goes to the byte loop.
 func plainRun(s string, i, end int, c1, c2 byte, cls *byteClass) int {
 	r1, r2 := lsb*uint64(c1), lsb*uint64(c2)
-	for ; i+8 <= end; i += 8 {
-		if !plainWord(load64(s, i), r1, r2) {
+	for ; i+16 <= end; i += 16 {
+		if notPlain(load64(s, i), r1, r2)|notPlain(load64(s, i+8), r1, r2) != 0 {
 			return plainBytes(s, i, end, cls)
 		}
 	}
-	if i < end && end >= 8 && plainWord(load64(s, end-8), r1, r2) {
+	if i+8 <= end {
+		if notPlain(load64(s, i), r1, r2) != 0 {
+			return plainBytes(s, i, end, cls)
+		}
+		i += 8
+	}
+	if i < end && end >= 8 && notPlain(load64(s, end-8), r1, r2) == 0 {
 		return end
 	}
 	return plainBytes(s, i, end, cls)
@@ -103,13 +105,48 @@ func load64(s string, i int) uint64 {
 		uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
 }
 
-// plainWord reports whether none of the 8 bytes in x is a control (< 0x20), DEL, non-ASCII, or equal to
+// notPlain is zero when none of the 8 bytes in x is a control (< 0x20), DEL, non-ASCII, or equal to
 // the bytes repeated in r1 or r2. (x | x+1) has a byte's top bit set for DEL and for any byte >= 0x80
-// (a carry out of a 0xff byte can only add false alarms, which the byte loop then clears).
-func plainWord(x, r1, r2 uint64) bool {
-	hi := (x | (x + lsb)) & msb
-	ctl := (x - lsb*0x20) &^ x & msb
-	return hi|ctl == 0 && !hasByte(x, r1) && !hasByte(x, r2)
+// (a carry out of a 0xff byte can only add false alarms, which the byte loop then clears); the other
+// terms are the classic "has a zero byte" test on x-0x20.., x^r1 and x^r2, exact as to whether any byte
+// matches. The top bits are masked once, after the terms are combined.
+func notPlain(x, r1, r2 uint64) uint64 {
+	y1, y2 := x^r1, x^r2
+	return (x | (x + lsb) | (x-lsb*0x20)&^x | (y1-lsb)&^y1 | (y2-lsb)&^y2) & msb
+}
+
+// notPlain3 is notPlain with a third special byte (r3).
+func notPlain3(x, r1, r2, r3 uint64) uint64 {
+	y1, y2, y3 := x^r1, x^r2, x^r3
+	return (x | (x + lsb) | (x-lsb*0x20)&^x | (y1-lsb)&^y1 | (y2-lsb)&^y2 | (y3-lsb)&^y3) & msb
+}
+
+// isPlain3 reports whether s has no control, DEL, non-ASCII byte and none of c1, c2, c3: a string
+// that is written as it is both as a JSON string and inside a CEF extension value.
+func isPlain3(s string, c1, c2, c3 byte) bool {
+	r1, r2, r3 := lsb*uint64(c1), lsb*uint64(c2), lsb*uint64(c3)
+	i := 0
+	for ; i+16 <= len(s); i += 16 {
+		if notPlain3(load64(s, i), r1, r2, r3)|notPlain3(load64(s, i+8), r1, r2, r3) != 0 {
+			return false
+		}
+	}
+	if len(s) >= 8 {
+		if i+8 <= len(s) {
+			if notPlain3(load64(s, i), r1, r2, r3) != 0 {
+				return false
+			}
+			i += 8
+		}
+		return i == len(s) || notPlain3(load64(s, len(s)-8), r1, r2, r3) == 0
+	}
+	for ; i < len(s); i++ {
+		c := s[i]
+		if c < 0x20 || c >= 0x7f || c == c1 || c == c2 || c == c3 {
+			return false
+		}
+	}
+	return true
 }
 
 // decodeHigh decodes the non-ASCII sequence at s[i:]. It returns the bytes to write for it
@@ -384,6 +421,10 @@ const sdTruncationMarker = `[truncated\]`
 // HOSTNAME, APP-NAME, PROCID and MSGID: every other character (space, control, non-ASCII, invalid
 // byte) becomes '_'. At most max bytes; an empty result is the NILVALUE "-".
 func appendPrintASCII(dst []byte, s string, max int) []byte {
+	// Host names, categories and pids are printable throughout: checked a word at a time, copied whole.
+	if len(s) > 0 && len(s) <= max && printRun(s) == len(s) {
+		return append(dst, s...)
+	}
 	start := len(dst)
 	for i := 0; i < len(s) && len(dst)-start < max; {
 		c := s[i]
@@ -404,6 +445,25 @@ func appendPrintASCII(dst []byte, s string, max int) []byte {
 		dst = append(dst, '-')
 	}
 	return dst
+}
+
+// printRun returns the length of the prefix of s made of printable US-ASCII (33..126). A word is
+// tested at once: (x | x+1) flags bytes >= 0x7f (a carry can only add false alarms), x-0x21.. &^ x
+// flags bytes < 0x21; a flagged word is settled byte by byte.
+func printRun(s string) int {
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		x := load64(s, i)
+		if (x|(x+lsb)|(x-lsb*0x21)&^x)&msb != 0 {
+			break
+		}
+	}
+	for ; i < len(s); i++ {
+		if c := s[i]; c < 33 || c > 126 {
+			return i
+		}
+	}
+	return i
 }
 
 // appendAlnum appends the ASCII letters and digits of s, at most max of them (RFC 3164 TAG).

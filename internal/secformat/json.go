@@ -67,29 +67,31 @@ func NewJSON() *JSON {
 
 type jsonEvent struct {
 	vals    [maxMappings]pcommon.Value
+	types   [maxMappings]uint8 // vals' pcommon.ValueType, read once (Value.Type is not free)
 	present uint64
 	nOver   int
 	over    [8]overflowEntry
 	more    []overflowEntry
 }
 
-func (ev *jsonEvent) add(idx uint8, v pcommon.Value) bool {
+func (ev *jsonEvent) add(idx uint8, v pcommon.Value, t pcommon.ValueType) bool {
 	bit := uint64(1) << idx
 	if ev.present&bit != 0 {
 		return false
 	}
 	ev.vals[idx] = v
+	ev.types[idx] = uint8(t)
 	ev.present |= bit
 	return true
 }
 
-func (ev *jsonEvent) addOther(key, scope string, v pcommon.Value) {
+func (ev *jsonEvent) addOther(key string, fromRes bool, v pcommon.Value) {
 	if ev.nOver < len(ev.over) {
-		ev.over[ev.nOver] = overflowEntry{key, scope, v}
+		ev.over[ev.nOver] = overflowEntry{key, v, fromRes}
 		ev.nOver++
 		return
 	}
-	ev.more = append(ev.more, overflowEntry{key, scope, v})
+	ev.more = append(ev.more, overflowEntry{key, v, fromRes})
 }
 
 // Append appends one JSON object for lr (with its resource res) to dst, without a trailing newline.
@@ -99,21 +101,27 @@ func (ev *jsonEvent) addOther(key, scope string, v pcommon.Value) {
 func (f *JSON) Append(dst []byte, res pcommon.Resource, lr plog.LogRecord) []byte {
 	var ev jsonEvent
 	for k, v := range lr.Attributes().All() {
-		if isEmptyValue(v) {
-			continue
+		t := pcommon.ValueTypeStr
+		if v.Str() == "" { // a non-empty Str is a string; only the rest pay for Type's switch
+			if t = v.Type(); t == pcommon.ValueTypeEmpty || t == pcommon.ValueTypeStr {
+				continue
+			}
 		}
 		idx, ok := f.attrKeys.get(k)
-		if !ok || !ev.add(idx, v) {
-			ev.addOther(k, scopeAttributes, v)
+		if !ok || !ev.add(idx, v, t) {
+			ev.addOther(k, false, v)
 		}
 	}
 	for k, v := range res.Attributes().All() {
-		if isEmptyValue(v) {
-			continue
+		t := pcommon.ValueTypeStr
+		if v.Str() == "" { // a non-empty Str is a string; only the rest pay for Type's switch
+			if t = v.Type(); t == pcommon.ValueTypeEmpty || t == pcommon.ValueTypeStr {
+				continue
+			}
 		}
 		idx, ok := f.resKeys.get(k)
-		if !ok || !ev.add(idx, v) {
-			ev.addOther(k, scopeResource, v)
+		if !ok || !ev.add(idx, v, t) {
+			ev.addOther(k, true, v)
 		}
 	}
 
@@ -169,7 +177,7 @@ func (f *JSON) Append(dst []byte, res pcommon.Resource, lr plog.LogRecord) []byt
 		idx := bits.TrailingZeros64(set)
 		sep()
 		dst = append(dst, f.names[idx]...)
-		dst = appendJSONValue(dst, ev.vals[idx], 0)
+		dst = appendJSONTyped(dst, ev.vals[idx], pcommon.ValueType(ev.types[idx]), 0)
 	}
 	if ev.nOver > 0 {
 		// The reserved names and an alert record's twenty-odd schema fields are claimed before the
@@ -185,7 +193,7 @@ func (f *JSON) Append(dst []byte, res pcommon.Resource, lr plog.LogRecord) []byt
 		}
 		emit := func(e *overflowEntry) {
 			sep()
-			dst = appendJSONString(dst, claims.claim(e.key, e.scope))
+			dst = appendJSONString(dst, claims.claim(e.key, e.scope()))
 			dst = append(dst, ':')
 			dst = appendJSONValue(dst, e.v, 0)
 		}

@@ -272,11 +272,12 @@ func (s *Syslog) Append(dst []byte, res pcommon.Resource, lr plog.LogRecord, msg
 			dst = appendRFC3339UnixNano(dst, int64(ts), 6)
 		}
 		dst = append(dst, ' ')
-		dst = s.appendHost(dst, resAttrs)
+		host, pid, hostOK, pidOK := resourceHostPID(resAttrs)
+		dst = s.appendHostValue(dst, host, hostOK)
 		dst = append(dst, ' ')
 		dst = append(dst, s.appName...)
 		dst = append(dst, ' ')
-		if pid, ok := resAttrs.Get(ResourceProcessPID); ok && !isEmptyValue(pid) {
+		if pidOK && !isEmptyValue(pid) {
 			switch pid.Type() {
 			case pcommon.ValueTypeStr:
 				dst = appendPrintASCII(dst, pid.Str(), maxProcIDLen)
@@ -326,13 +327,39 @@ func indexCRLF(b []byte) int {
 }
 
 func (s *Syslog) appendHost(dst []byte, resAttrs pcommon.Map) []byte {
+	h, ok := pcommon.Value{}, false
+	if s.hostname == "" {
+		h, ok = resAttrs.Get(secevent.KeyHostName)
+	}
+	return s.appendHostValue(dst, h, ok)
+}
+
+// appendHostValue writes HOSTNAME: the configured one, else the resource's host.name h (ok when the
+// resource has one), else the collector's.
+func (s *Syslog) appendHostValue(dst []byte, h pcommon.Value, ok bool) []byte {
 	if s.hostname != "" {
 		return append(dst, s.hostname...)
 	}
-	if h, ok := resAttrs.Get(secevent.KeyHostName); ok && h.Type() == pcommon.ValueTypeStr && h.Str() != "" {
+	if ok && h.Type() == pcommon.ValueTypeStr && h.Str() != "" {
 		return appendPrintASCII(dst, h.Str(), maxHostnameLen)
 	}
 	return append(dst, s.fallback...)
+}
+
+// resourceHostPID is resAttrs.Get of host.name and of process.pid (the first of each) in one pass.
+func resourceHostPID(resAttrs pcommon.Map) (host, pid pcommon.Value, hostOK, pidOK bool) {
+	for k, v := range resAttrs.All() {
+		switch {
+		case !hostOK && k == secevent.KeyHostName:
+			host, hostOK = v, true
+		case !pidOK && k == ResourceProcessPID:
+			pid, pidOK = v, true
+		}
+		if hostOK && pidOK {
+			break
+		}
+	}
+	return host, pid, hostOK, pidOK
 }
 
 // appendSD writes [SD-ID id="..." cat="..." act="..." outcome="..."] with the params the record has.

@@ -20,7 +20,12 @@ const (
 // doubles as numbers, NaN and ±Inf as the strings "NaN", "+Inf", "-Inf" (JSON has no such numbers),
 // bytes as a base64 string, slices as arrays, maps as objects (keys in their order), empty as null.
 func appendJSONValue(dst []byte, v pcommon.Value, depth int) []byte {
-	switch v.Type() {
+	return appendJSONTyped(dst, v, v.Type(), depth)
+}
+
+// appendJSONTyped is appendJSONValue for a value whose type t the caller has read already.
+func appendJSONTyped(dst []byte, v pcommon.Value, t pcommon.ValueType, depth int) []byte {
+	switch t {
 	case pcommon.ValueTypeStr:
 		return appendJSONString(dst, v.Str())
 	case pcommon.ValueTypeInt:
@@ -277,17 +282,25 @@ func appendRFC3339UnixNano(dst []byte, ns int64, frac int) []byte {
 		year++
 	}
 	hour, minute, sec := sod/3600, sod/60%60, sod%60
+	// Every field is two digits (the year two pairs), taken from the table of pairs.
+	cc, yy := 2*(year/100), 2*(year%100)
+	month, day, hour, minute, sec = 2*month, 2*day, 2*hour, 2*minute, 2*sec
 	dst = append(dst,
-		byte('0'+year/1000), byte('0'+year/100%10), byte('0'+year/10%10), byte('0'+year%10), '-',
-		byte('0'+month/10), byte('0'+month%10), '-',
-		byte('0'+day/10), byte('0'+day%10), 'T',
-		byte('0'+hour/10), byte('0'+hour%10), ':',
-		byte('0'+minute/10), byte('0'+minute%10), ':',
-		byte('0'+sec/10), byte('0'+sec%10), '.')
+		digitPairs[cc], digitPairs[cc+1], digitPairs[yy], digitPairs[yy+1], '-',
+		digitPairs[month], digitPairs[month+1], '-',
+		digitPairs[day], digitPairs[day+1], 'T',
+		digitPairs[hour], digitPairs[hour+1], ':',
+		digitPairs[minute], digitPairs[minute+1], ':',
+		digitPairs[sec], digitPairs[sec+1], '.')
+	// The nine fraction digits: the last alone, the others two at a time.
 	var digits [9]byte
-	for i := 8; i >= 0; i-- {
-		digits[i] = byte('0' + nsec%10)
-		nsec /= 10
+	n := uint32(nsec)
+	digits[8] = byte('0' + n%10)
+	n /= 10
+	for i := 7; i > 0; i -= 2 {
+		r := n % 100
+		n /= 100
+		digits[i-1], digits[i] = digitPairs[2*r], digitPairs[2*r+1]
 	}
 	dst = append(dst, digits[:frac]...)
 	return append(dst, 'Z')
