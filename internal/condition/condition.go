@@ -76,6 +76,9 @@ type Condition struct {
 	// fast evaluates the condition directly on pdata when the whole expression is made of the
 	// operators the direct evaluator knows (see fast.go); it allocates nothing per record.
 	fast *fnode
+	// afterPrefilter is fast without the conjunct Prefilter comes from (MatchListed); nil when
+	// that conjunct cannot be separated.
+	afterPrefilter *fnode
 	// program is the expr-lang program, used when fast is nil (and by tests to cross-check fast).
 	program  *vm.Program
 	attrKeys []string // constant attribute keys, in __a<i> order
@@ -316,6 +319,9 @@ func compileExpr(text string) (*Condition, error) {
 		return nil, toError(err, text)
 	}
 	c := &Condition{expression: text, fast: fast, program: prog, attrKeys: rw.attrKeys, resKeys: rw.resKeys}
+	if fast != nil {
+		c.afterPrefilter = withoutPrefilter(fast)
+	}
 	c.states.New = c.newState
 	return c, nil
 }

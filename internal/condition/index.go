@@ -21,6 +21,30 @@ type indexGroup struct {
 	resource bool
 	key      string
 	byValue  map[string][]int // condition indexes, ascending
+	// small holds byValue as a slice when it has at most maxSmallValues entries: a few length and
+	// byte comparisons cost less per record than hashing the value for a map lookup.
+	small []valueList
+}
+
+type valueList struct {
+	value string
+	list  []int
+}
+
+// maxSmallValues is the largest byValue kept as a scanned slice (small) as well.
+const maxSmallValues = 8
+
+// lookup returns the conditions listed under value v.
+func (g *indexGroup) lookup(v string) []int {
+	if g.small != nil {
+		for i := range g.small {
+			if len(g.small[i].value) == len(v) && g.small[i].value == v {
+				return g.small[i].list
+			}
+		}
+		return nil
+	}
+	return g.byValue[v]
 }
 
 // maxIndexGroups bounds the distinct keys indexed (Candidates keeps its lists on the stack);
@@ -62,23 +86,42 @@ func NewIndex(conds []*Condition) Index {
 			}
 		}
 	}
+	for gi := range ix.groups {
+		g := &ix.groups[gi]
+		if len(g.byValue) <= maxSmallValues {
+			g.small = make([]valueList, 0, len(g.byValue))
+			for v, l := range g.byValue {
+				g.small = append(g.small, valueList{v, l})
+			}
+		}
+	}
 	return ix
 }
 
 // Candidates iterates, in ascending order, the indexes of the conditions a record can satisfy.
-// It lives on the caller's stack: no allocation per record.
+// It lives on the caller's stack: no allocation per record. A caller walking many records reuses
+// one with Index.Reset, which costs less than building and copying a new one per record.
 type Candidates struct {
 	lists [maxIndexGroups + 1][]int
-	pos   [maxIndexGroups + 1]int
 	n     int
+	// unindexed: lists[0] is Index.unindexed. last: the list Next took the last candidate from.
+	unindexed bool
+	last      int
 }
 
 // Candidates returns the iterator for one record.
 func (ix *Index) Candidates(res pcommon.Resource, lr plog.LogRecord) Candidates {
 	var c Candidates
+	ix.Reset(&c, res, lr)
+	return c
+}
+
+// Reset makes c the iterator for one record, as Candidates does.
+func (ix *Index) Reset(c *Candidates, res pcommon.Resource, lr plog.LogRecord) {
+	c.n, c.unindexed, c.last = 0, false, 0
 	if len(ix.unindexed) > 0 {
-		c.lists[c.n] = ix.unindexed
-		c.n++
+		c.lists[0] = ix.unindexed
+		c.n, c.unindexed = 1, true
 	}
 	for gi := range ix.groups {
 		g := &ix.groups[gi]
@@ -87,21 +130,28 @@ func (ix *Index) Candidates(res pcommon.Resource, lr plog.LogRecord) Candidates 
 			m = res.Attributes()
 		}
 		if v, ok := m.Get(g.key); ok && v.Type() == pcommon.ValueTypeStr {
-			if l := g.byValue[v.Str()]; len(l) > 0 {
+			if l := g.lookup(v.Str()); len(l) > 0 {
 				c.lists[c.n] = l
 				c.n++
 			}
 		}
 	}
-	return c
 }
 
 // Next returns the next candidate's index, or false when there is none.
 func (c *Candidates) Next() (int, bool) {
+	if c.n == 1 {
+		// One list (the common case: the rules indexed under one key, or no index): no merge.
+		if l := c.lists[0]; len(l) > 0 {
+			c.lists[0], c.last = l[1:], 0
+			return l[0], true
+		}
+		return 0, false
+	}
 	best, bi := -1, -1
 	for i := 0; i < c.n; i++ {
-		if c.pos[i] < len(c.lists[i]) {
-			if r := c.lists[i][c.pos[i]]; best < 0 || r < best {
+		if l := c.lists[i]; len(l) > 0 {
+			if r := l[0]; best < 0 || r < best {
 				best, bi = r, i
 			}
 		}
@@ -109,6 +159,10 @@ func (c *Candidates) Next() (int, bool) {
 	if bi < 0 {
 		return 0, false
 	}
-	c.pos[bi]++
+	c.lists[bi], c.last = c.lists[bi][1:], bi
 	return best, true
 }
+
+// Listed reports whether the candidate Next returned last was listed by its prefilter's value
+// (not one of the conditions without a prefilter): Condition.MatchListed then applies.
+func (c *Candidates) Listed() bool { return !(c.unindexed && c.last == 0) }

@@ -3,8 +3,7 @@ package alertprocessor // import "github.com/unified-ot/otelcol-siem/processor/a
 import (
 	"crypto/rand"
 	"encoding/hex"
-	"fmt"
-	"strings"
+	"strconv"
 	"time"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -63,15 +62,17 @@ func nis2Dues(first time.Time) (early, notification, final time.Time) {
 	return early, notification, final
 }
 
-func formatTime(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+// appendTime appends t in RFC 3339 (UTC, ns), the form of every time an alert carries.
+func appendTime(dst []byte, t time.Time) []byte { return t.UTC().AppendFormat(dst, time.RFC3339Nano) }
 
-// significanceNote is the fixed sentence of otsec.nis2.significance_note.
-func significanceNote(early, notification, final time.Time) string {
-	return fmt.Sprintf("The NIS2 deadlines apply if this incident is significant (NIS2 Art. 23(3)), i.e. it caused or can "+
-		"cause severe operational disruption or financial loss, or considerable damage to others: early warning by %s (Art. 23(4)(a), 24 h), "+
-		"incident notification by %s (Art. 23(4)(b), 72 h), final report by %s (Art. 23(4)(d), one month after the "+
-		"notification). Counted from first_seen; decide significance first (docs/incident-response.md).",
-		formatTime(early), formatTime(notification), formatTime(final))
+// significanceNote is the fixed sentence of otsec.nis2.significance_note, given the three due
+// times already formatted.
+func significanceNote(early, notification, final string) string {
+	return "The NIS2 deadlines apply if this incident is significant (NIS2 Art. 23(3)), i.e. it caused or can " +
+		"cause severe operational disruption or financial loss, or considerable damage to others: early warning by " +
+		early + " (Art. 23(4)(a), 24 h), incident notification by " + notification + " (Art. 23(4)(b), 72 h), " +
+		"final report by " + final + " (Art. 23(4)(d), one month after the notification). Counted from first_seen; " +
+		"decide significance first (docs/incident-response.md)."
 }
 
 // newUUID returns a random (version 4) UUID for the alert's event.id.
@@ -97,7 +98,9 @@ func newUUID() string {
 	return string(s[:])
 }
 
-// fillAlert writes firing f into lr: the alert record of the schema (category alert).
+// fillAlert writes firing f into lr: the alert record of the schema (category alert). Its strings
+// are built with as few allocations as their content allows: an alert is rare next to the records
+// it counts, but an attack fires one per group.
 func fillAlert(lr plog.LogRecord, f *firing, observed time.Time) {
 	r := f.rule
 	first := time.Unix(0, f.first).UTC()
@@ -107,23 +110,48 @@ func fillAlert(lr plog.LogRecord, f *firing, observed time.Time) {
 	// The alert happened when its last record did; ObservedTimestamp is when we saw it.
 	lr.SetTimestamp(pcommon.NewTimestampFromTime(last))
 	lr.SetObservedTimestamp(pcommon.NewTimestampFromTime(observed))
-	num, text := severityNumber(r.cfg.Severity)
-	lr.SetSeverityNumber(num)
-	lr.SetSeverityText(text)
-	lr.SetEventName(secevent.EventName(secevent.CategoryAlert, r.cfg.ID))
+	lr.SetSeverityNumber(r.severityNumber)
+	lr.SetSeverityText(r.severityText)
+	lr.SetEventName(r.eventName)
 
-	var body strings.Builder
-	fmt.Fprintf(&body, "Alert %s (%s): %s: %d matching events", r.cfg.ID, r.cfg.Severity, r.cfg.Name, f.count)
+	// The five times, formatted once into one string; each attribute (and the body and the note)
+	// takes its slice of it.
+	var tbuf [5 * 40]byte
+	tb := tbuf[:0]
+	var ends [5]int
+	for i, t := range [5]time.Time{first, last, early, notification, final} {
+		tb = appendTime(tb, t)
+		ends[i] = len(tb)
+	}
+	times := string(tb)
+	firstS, lastS := times[:ends[0]], times[ends[0]:ends[1]]
+	earlyS, notificationS, finalS := times[ends[1]:ends[2]], times[ends[2]:ends[3]], times[ends[3]:ends[4]]
+
+	body := make([]byte, 0, 128+len(r.cfg.Name)+len(r.cfg.ID)+64*len(r.cfg.GroupBy))
+	body = append(body, "Alert "...)
+	body = append(body, r.cfg.ID...)
+	body = append(body, " ("...)
+	body = append(body, r.cfg.Severity...)
+	body = append(body, "): "...)
+	body = append(body, r.cfg.Name...)
+	body = append(body, ": "...)
+	body = strconv.AppendInt(body, int64(f.count), 10)
+	body = append(body, " matching events"...)
 	for i, k := range r.cfg.GroupBy {
 		if i == 0 {
-			body.WriteString(" for ")
+			body = append(body, " for "...)
 		} else {
-			body.WriteString(", ")
+			body = append(body, ", "...)
 		}
-		fmt.Fprintf(&body, "%s=%q", k, f.values[i])
+		body = append(body, k...)
+		body = append(body, '=')
+		body = strconv.AppendQuote(body, f.values[i]) // fmt's %q
 	}
-	fmt.Fprintf(&body, " between %s and %s", formatTime(first), formatTime(last))
-	lr.Body().SetStr(body.String())
+	body = append(body, " between "...)
+	body = append(body, firstS...)
+	body = append(body, " and "...)
+	body = append(body, lastS...)
+	lr.Body().SetStr(string(body))
 
 	a := lr.Attributes()
 	a.EnsureCapacity(16)
@@ -138,8 +166,8 @@ func fillAlert(lr plog.LogRecord, f *firing, observed time.Time) {
 	for i, k := range r.cfg.GroupBy {
 		grp.PutStr(k, f.values[i])
 	}
-	a.PutStr(secevent.KeyAlertFirstSeen, formatTime(first))
-	a.PutStr(secevent.KeyAlertLastSeen, formatTime(last))
+	a.PutStr(secevent.KeyAlertFirstSeen, firstS)
+	a.PutStr(secevent.KeyAlertLastSeen, lastS)
 	ids := a.PutEmptySlice(secevent.KeyAlertSampleEventIDs)
 	ids.EnsureCapacity(len(f.sampleIDs))
 	for _, id := range f.sampleIDs {
@@ -148,8 +176,8 @@ func fillAlert(lr plog.LogRecord, f *firing, observed time.Time) {
 	if r.cfg.Description != "" {
 		a.PutStr(secevent.KeyAlertDescription, r.cfg.Description)
 	}
-	a.PutStr(secevent.KeyNIS2EarlyWarningDue, formatTime(early))
-	a.PutStr(secevent.KeyNIS2NotificationDue, formatTime(notification))
-	a.PutStr(secevent.KeyNIS2FinalReportDue, formatTime(final))
-	a.PutStr(secevent.KeyNIS2SignificanceNote, significanceNote(early, notification, final))
+	a.PutStr(secevent.KeyNIS2EarlyWarningDue, earlyS)
+	a.PutStr(secevent.KeyNIS2NotificationDue, notificationS)
+	a.PutStr(secevent.KeyNIS2FinalReportDue, finalS)
+	a.PutStr(secevent.KeyNIS2SignificanceNote, significanceNote(earlyS, notificationS, finalS))
 }

@@ -13,3 +13,9 @@ func compileCondition(src string) (matcher, error) {
 	}
 	return c, nil
 }
+
+// asCondition returns m as a *condition.Condition, or nil when it is another matcher (tests).
+func asCondition(m matcher) *condition.Condition {
+	c, _ := m.(*condition.Condition)
+	return c
+}

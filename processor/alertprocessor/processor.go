@@ -88,13 +88,16 @@ func newAlertProcessor(cfg *Config, next consumer.Logs, set processor.Settings, 
 			index:      i,
 			cfg:        rc,
 			match:      m,
+			cond:       asCondition(m),
 			window:     int64(rc.Window),
 			lateness:   lateness,
 			cooldown:   int64(rc.Cooldown),
 			threshold:  rc.Threshold,
 			maxEntries: 2 * rc.Threshold,
 			idleTTL:    rc.Window + cfg.MaxLateness + rc.Cooldown,
+			eventName:  secevent.EventName(secevent.CategoryAlert, rc.ID),
 		}
+		cr.severityNumber, cr.severityText = severityNumber(rc.Severity)
 		p.rules = append(p.rules, newRuleState(cr, cfg.MaxGroupsPerRule, cfg.MaxSampleEventIDs))
 		p.ruleAttrs = append(p.ruleAttrs, ruleAttrs(rc.ID))
 	}
@@ -105,7 +108,7 @@ func newAlertProcessor(cfg *Config, next consumer.Logs, set processor.Settings, 
 	// condition.Conditions (tests) are always candidates.
 	conds := make([]*condition.Condition, len(p.rules))
 	for i, rs := range p.rules {
-		conds[i], _ = rs.rule.match.(*condition.Condition)
+		conds[i] = rs.rule.cond
 	}
 	p.index = condition.NewIndex(conds)
 	p.resource = alertResource(set)
@@ -334,6 +337,7 @@ func (p *alertProcessor) evaluate(ctx context.Context, ld plog.Logs) []pendingAl
 	}
 
 	var fired []*firing
+	var cands condition.Candidates
 	records := 0
 	rls := ld.ResourceLogs()
 	for i := 0; i < rls.Len(); i++ {
@@ -345,10 +349,17 @@ func (p *alertProcessor) evaluate(ctx context.Context, ld plog.Logs) []pendingAl
 			records += lrs.Len()
 			for k := 0; k < lrs.Len(); k++ {
 				lr := lrs.At(k)
-				cands := p.index.Candidates(res, lr)
+				p.index.Reset(&cands, res, lr)
 				for ri, more := cands.Next(); more; ri, more = cands.Next() {
 					rs := p.rules[ri]
-					ok, err := rs.rule.match.Match(res, lr)
+					var ok bool
+					var err error
+					if c := rs.rule.cond; c != nil && cands.Listed() {
+						// The index already compared the attribute the rule's prefilter is on.
+						ok, err = c.MatchListed(res, lr)
+					} else {
+						ok, err = rs.rule.match.Match(res, lr)
+					}
 					if err != nil {
 						p.condErr[ri]++
 						continue
@@ -391,11 +402,18 @@ func (p *alertProcessor) evaluate(ctx context.Context, ld plog.Logs) []pendingAl
 	}
 	out := p.pending
 	p.pending = nil
+	if len(fired) > 0 {
+		out = append(make([]pendingAlert, 0, len(out)+len(fired)), out...)
+	}
 	for _, f := range fired {
 		out = append(out, pendingAlert{f: f, observed: now})
 		p.tel.alertsFired.Add(ctx, 1, p.ruleAttrs[f.rule.index])
-		p.logger.Info("Alert fired", zap.String("rule", f.rule.cfg.ID), zap.String("severity", string(f.rule.cfg.Severity)),
-			zap.Strings("group", f.values), zap.Int("count", f.count), zap.String("event.id", f.alertID))
+		// Check first: the fields (the group's values above all) are built only when the line is
+		// written.
+		if ce := p.logger.Check(zap.InfoLevel, "Alert fired"); ce != nil {
+			ce.Write(zap.String("rule", f.rule.cfg.ID), zap.String("severity", string(f.rule.cfg.Severity)),
+				zap.Strings("group", f.values), zap.Int("count", f.count), zap.String("event.id", f.alertID))
+		}
 	}
 	return out
 }
@@ -423,11 +441,15 @@ func (p *alertProcessor) observe(rs *ruleState, res pcommon.Resource, lr plog.Lo
 		t = nowNs
 		rs.future++
 	}
+	g := rs.admit(key, vals, t, nowNs)
+	if g == nil {
+		return nil
+	}
 	id := ""
 	if v, ok := lr.Attributes().Get(secevent.KeyEventID); ok {
 		id = boundValue(v.AsString())
 	}
-	return rs.observe(key, vals, t, id, nowNs)
+	return rs.count(g, t, id)
 }
 
 // lookup reads a group_by key from the record's attributes, else from its resource; a key in

@@ -1,11 +1,13 @@
 package alertprocessor // import "github.com/unified-ot/otelcol-siem/processor/alertprocessor"
 
 import (
-	"strconv"
+	"encoding/binary"
 	"time"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
+
+	"github.com/unified-ot/otelcol-siem/internal/condition"
 )
 
 // matcher decides whether a record counts for a rule. internal/condition's *Condition is one.
@@ -23,8 +25,12 @@ type entry struct {
 // intrusive doubly linked list in least-recently-updated order, so that eviction and idle expiry
 // are O(1) and cost no allocation.
 type group struct {
-	key    string
+	key string
+	// values are the group_by values. For a group created by a record they are substrings of key
+	// in a slice backed by inline: one allocation (the key) holds them, and the group keeps no
+	// reference into the record's pdata.
 	values []string
+	inline [inlineValues]string
 
 	// entries are the matching records still able to take part in a window, sorted by t.
 	entries []entry
@@ -45,11 +51,20 @@ type group struct {
 	prev, next *group // prev is more recent
 }
 
+// inlineValues is the number of group_by values a group holds without a separate allocation.
+const inlineValues = 3
+
+// initialEntries bounds the window capacity a new group starts with: enough for a seed rule's
+// threshold in one allocation, small enough that a rule with a large threshold does not reserve
+// it for every group an attacker creates.
+const initialEntries = 8
+
 // compiledRule is a validated rule ready to evaluate.
 type compiledRule struct {
 	index      int // in Config.Rules
 	cfg        RuleConfig
 	match      matcher
+	cond       *condition.Condition // match, when it is one (for the index and MatchListed)
 	window     int64
 	lateness   int64
 	cooldown   int64
@@ -57,6 +72,10 @@ type compiledRule struct {
 	maxEntries int
 	// idleTTL is the processing time after which an untouched group is forgotten.
 	idleTTL time.Duration
+	// What every alert record of the rule carries, computed once.
+	eventName      string
+	severityNumber plog.SeverityNumber
+	severityText   string
 }
 
 // firing is what a rule reports when a group crosses its threshold.
@@ -146,25 +165,54 @@ func (rs *ruleState) expire(now int64) {
 	}
 }
 
-// appendGroupKey encodes group values unambiguously (length-prefixed), so that no value, whatever
-// bytes it holds, can make two different combinations share a key.
+// appendGroupKey encodes group values unambiguously (each prefixed with its length as a uvarint),
+// so that no value, whatever bytes it holds, can make two different combinations share a key.
 func appendGroupKey(dst []byte, values []string) []byte {
 	for _, v := range values {
-		dst = strconv.AppendInt(dst, int64(len(v)), 10)
-		dst = append(dst, ':')
+		dst = binary.AppendUvarint(dst, uint64(len(v)))
 		dst = append(dst, v...)
 	}
 	return dst
+}
+
+// newGroup makes the group of key (appendGroupKey of values); its values share key's memory.
+func (rs *ruleState) newGroup(key []byte, values []string, now int64) *group {
+	g := &group{key: string(key), lastTouched: now}
+	if len(values) <= inlineValues {
+		g.values = g.inline[:len(values):len(values)]
+	} else {
+		g.values = make([]string, len(values))
+	}
+	var lenBuf [binary.MaxVarintLen64]byte
+	off := 0
+	for i, v := range values {
+		off += len(binary.AppendUvarint(lenBuf[:0], uint64(len(v))))
+		g.values[i] = g.key[off : off+len(v)]
+		off += len(v)
+	}
+	g.entries = make([]entry, 0, min(rs.rule.threshold, initialEntries))
+	return g
 }
 
 // observe counts one matching record for the group whose encoded key is key and whose values are
 // values (values is only read when the group is new). It returns a firing when the record
 // completes a window of threshold records, else nil.
 func (rs *ruleState) observe(key []byte, values []string, t int64, id string, now int64) *firing {
+	g := rs.admit(key, values, t, now)
+	if g == nil {
+		return nil
+	}
+	return rs.count(g, t, id)
+}
+
+// admit finds (or creates) the group and updates its watermark and open incident. It returns nil
+// when the record does not enter the window: too late, or absorbed by the open incident. Most
+// records of an attack end here, so the caller reads the record's event.id only after it.
+func (rs *ruleState) admit(key []byte, values []string, t int64, now int64) *group {
 	r := rs.rule
 	g, ok := rs.groups[string(key)]
 	if !ok {
-		g = &group{key: string(key), values: append([]string(nil), values...), lastTouched: now}
+		g = rs.newGroup(key, values, now)
 		rs.insert(g)
 	} else {
 		rs.touch(g, now)
@@ -189,7 +237,12 @@ func (rs *ruleState) observe(key []byte, values []string, t int64, id string, no
 		}
 		g.incidentID, g.cooldownUntil, g.suppressed = "", 0, 0
 	}
+	return g
+}
 
+// count adds a record admitted to g's window and fires when it completes one.
+func (rs *ruleState) count(g *group, t int64, id string) *firing {
+	r := rs.rule
 	// Insert in event-time order; in-order arrival appends without moving anything.
 	k := len(g.entries)
 	for k > 0 && g.entries[k-1].t > t {
@@ -254,6 +307,9 @@ func (rs *ruleState) fire(g *group, i, j int) *firing {
 		first:   g.entries[i].t,
 		last:    g.entries[j].t,
 		alertID: newUUID(),
+	}
+	if n := min(j-i+1, rs.maxSample); n > 0 {
+		f.sampleIDs = make([]string, 0, n)
 	}
 	for x := i; x <= j && len(f.sampleIDs) < rs.maxSample; x++ {
 		if id := g.entries[x].id; id != "" {

@@ -2,6 +2,7 @@ package securityclassifyprocessor // import "github.com/unified-ot/otelcol-siem/
 
 import (
 	"context"
+	"math/bits"
 	"strconv"
 	"strings"
 
@@ -117,9 +118,11 @@ func newClassifier(cfg *Config, set component.TelemetrySettings) (*classifier, e
 			}
 		}
 	}
-	for k := range c.keys {
-		c.keyFilter.add(k)
+	avoid := append([]string(nil), commonRecordKeys...)
+	for _, f := range secevent.Fields {
+		avoid = append(avoid, f.Key)
 	}
+	c.keyFilter = newKeyFilter(c.keys, avoid)
 	for i, r := range cfg.Rules {
 		cr, err := compileRule(i, r)
 		if err != nil {
@@ -229,7 +232,7 @@ func (c *classifier) normaliseResource(res pcommon.Resource) {
 func (c *classifier) processRecord(res pcommon.Resource, lr plog.LogRecord, st *batchStats) (keep, promote bool) {
 	attrs := lr.Attributes()
 	var rp resPairs
-	c.normaliseAttributes(lr, attrs, &rp)
+	seen := c.normaliseAttributes(lr, attrs, &rp)
 
 	// Outcome: schema words only.
 	if v, ok := attrs.Get(secevent.KeyOutcome); ok && v.Type() == pcommon.ValueTypeStr && !secevent.Outcome(v.Str()).Valid() {
@@ -249,12 +252,16 @@ func (c *classifier) processRecord(res pcommon.Resource, lr plog.LogRecord, st *
 	source := secevent.ClassifiedByDefault
 	var matched *rule
 	upstream := false
-	if v, ok := attrs.Get(secevent.KeyCategory); ok && v.Type() == pcommon.ValueTypeStr && secevent.Category(v.Str()).Valid() {
-		cat, source = secevent.Category(v.Str()), secevent.ClassifiedByProducer
+	cv, hasCat := attrs.Get(secevent.KeyCategory)
+	producerCat := hasCat && cv.Type() == pcommon.ValueTypeStr && secevent.Category(cv.Str()).Valid()
+	if producerCat {
+		cat, source = secevent.Category(cv.Str()), secevent.ClassifiedByProducer
 		// A record classified by an upstream security_classify (an edge collector forwarding to a
 		// central one) keeps that audit trail: its source and rule are not rewritten.
-		if sv, ok := attrs.Get(secevent.KeyClassificationSource); ok && sv.Type() == pcommon.ValueTypeStr && validSource(sv.Str()) {
-			source, upstream = secevent.ClassificationSource(sv.Str()), true
+		if seen.source {
+			if sv, ok := attrs.Get(secevent.KeyClassificationSource); ok && sv.Type() == pcommon.ValueTypeStr && validSource(sv.Str()) {
+				source, upstream = secevent.ClassificationSource(sv.Str()), true
+			}
 		}
 	} else {
 		if matched = firstMatch(&c.index, c.rules, res, lr, st); matched != nil {
@@ -267,6 +274,27 @@ func (c *classifier) processRecord(res pcommon.Resource, lr plog.LogRecord, st *
 				cat = secevent.CategoryOperational
 			}
 		}
+	}
+	// The keys added below, reserved in one step: appending them one by one would grow the
+	// record's attribute slice by doubling (a 16-slot copy for a 9th key) instead of to the size
+	// it ends at. The count is exact for the common paths and an upper bound otherwise.
+	add := 0
+	if !hasCat {
+		add++
+	}
+	if !upstream && !seen.source {
+		add++
+	}
+	if matched != nil {
+		add += 1 + len(matched.set)
+	}
+	if c.placeTgt && seen.target {
+		add += 2 // the placed key and server.port
+	}
+	if add > 0 {
+		attrs.EnsureCapacity(attrs.Len() + add)
+	}
+	if !producerCat {
 		attrs.PutStr(secevent.KeyCategory, string(cat))
 	}
 	if !upstream {
@@ -287,11 +315,12 @@ func (c *classifier) processRecord(res pcommon.Resource, lr plog.LogRecord, st *
 				lr.SetSeverityText(severityText(matched.severity))
 			}
 		}
-	} else if !upstream {
+	} else if !upstream && seen.rule {
 		attrs.Remove(secevent.KeyClassificationRule)
 	}
 
-	if c.placeTgt {
+	// A rule's set may have added target.
+	if c.placeTgt && (seen.target || matched != nil) {
 		c.placeTarget(cat, attrs)
 	}
 
@@ -376,9 +405,48 @@ type aliasHit struct {
 	info keyInfo
 }
 
-// normaliseAttributes maps aliases to canonical keys, and collects where the record's resource
-// values are (for promotion).
-func (c *classifier) normaliseAttributes(lr plog.LogRecord, attrs pcommon.Map, rp *resPairs) {
+// seenKeys says which of the keys processRecord acts on a record carries, as the one walk over its
+// attributes found them, so that processRecord does not search the attributes for keys that are
+// not there.
+type seenKeys struct {
+	source, rule, target bool
+}
+
+// normaliseAttributes maps aliases to canonical keys, collects where the record's resource
+// values are (for promotion), and reports which keys processRecord acts on the record carries.
+func (c *classifier) normaliseAttributes(lr plog.LogRecord, attrs pcommon.Map, rp *resPairs) (seen seenKeys) {
+	for k := range attrs.All() {
+		switch len(k) {
+		case len(secevent.KeyClassificationSource):
+			seen.source = seen.source || k == secevent.KeyClassificationSource
+		case len(secevent.KeyClassificationRule):
+			seen.rule = seen.rule || k == secevent.KeyClassificationRule
+		case len(keyTarget):
+			seen.target = seen.target || k == keyTarget
+		}
+		if !c.keyFilter.mayContain(k) {
+			continue
+		}
+		ki, ok := c.keys[k]
+		if !ok {
+			continue
+		}
+		if ki.kind == kindResourceKey {
+			rp.add(k, k)
+			continue
+		}
+		// The record carries an alias: normaliseAliases walks the attributes again with the list
+		// of hits it needs (a record from secevent carries none and does not pay for the list).
+		c.normaliseAliases(lr, attrs, rp)
+		// Copies under canonical keys may add any of the keys: processRecord searches for each.
+		return seenKeys{source: true, rule: true, target: true}
+	}
+	return seen
+}
+
+// normaliseAliases maps the aliases on a record to canonical keys and collects where its resource
+// values are (adding a pair normaliseAttributes added already changes nothing).
+func (c *classifier) normaliseAliases(lr plog.LogRecord, attrs pcommon.Map, rp *resPairs) {
 	var buf [maxAliasHits]aliasHit
 	hits := buf[:0]
 	for k := range attrs.All() {
@@ -434,6 +502,9 @@ func (c *classifier) normaliseAttributes(lr plog.LogRecord, attrs pcommon.Map, r
 	}
 }
 
+// keyTarget is the seed's target attribute, which placeTarget moves to a schema key.
+const keyTarget = "target"
+
 // normaliseOutcomeFrom normalises a just-copied event.outcome; it reports whether the alias can be
 // removed (not when the word is unknown: the schema keeps the producer's word under its key).
 func (c *classifier) normaliseOutcomeFrom(attrs pcommon.Map) bool {
@@ -479,7 +550,7 @@ func (c *classifier) aliasSeverity(lr plog.LogRecord, v pcommon.Value) {
 
 // placeTarget moves the seed's `target` to the key secevent.PlaceTarget chooses.
 func (c *classifier) placeTarget(cat secevent.Category, attrs pcommon.Map) {
-	v, ok := attrs.Get("target")
+	v, ok := attrs.Get(keyTarget)
 	if !ok {
 		return
 	}
@@ -493,7 +564,7 @@ func (c *classifier) placeTarget(cat secevent.Category, attrs pcommon.Map) {
 		}
 	}
 	if !c.keepOrig {
-		attrs.Remove("target")
+		attrs.Remove(keyTarget)
 	}
 }
 
@@ -627,22 +698,70 @@ var severityTexts = func() [25]string {
 	return t
 }()
 
-// keyFilter is a 2048-bit filter over (length, first, second and last byte) of the keys the
-// processor acts on. Most attribute keys of a record (event.category, user.name, appname, ...) are
-// not in the alias table; the filter rejects nearly all of them without a map lookup.
-type keyFilter [32]uint64
-
-func keyHash(k string) uint16 {
-	if len(k) < 2 {
-		return uint16(len(k))
-	}
-	h := uint32(len(k))*2654435761 ^ uint32(k[0])*40503 ^ uint32(k[1])*9973 ^ uint32(k[len(k)-1])*65599
-	return uint16(h>>5) & 2047
+// keyFilter is a 2048-bit filter over the length and up to 16 bytes (the first and last 8; four of
+// a shorter key) of the keys the processor acts on. Most attribute keys of a record
+// (event.category, user.name, appname, ...) are not in the alias table; the filter rejects nearly
+// all of them without a map lookup. newKeyFilter chooses the hash seed so that the keys records
+// carry most (the schema's own, the syslog receiver's) are all rejected: a record from secevent
+// then costs no map lookup. The bytes are chosen so that an alias that differs from its canonical
+// key in one separator (source_port, source.port) hashes differently.
+type keyFilter struct {
+	bits [32]uint64
+	seed uint64
 }
 
-func (f *keyFilter) add(k string) { h := keyHash(k); f[h>>6] |= 1 << (h & 63) }
+// load64 reads k[i:i+8] as a little-endian word (the compiler makes it one load).
+func load64(k string, i int) uint64 {
+	_ = k[i+7]
+	return uint64(k[i]) | uint64(k[i+1])<<8 | uint64(k[i+2])<<16 | uint64(k[i+3])<<24 |
+		uint64(k[i+4])<<32 | uint64(k[i+5])<<40 | uint64(k[i+6])<<48 | uint64(k[i+7])<<56
+}
 
-func (f *keyFilter) mayContain(k string) bool { h := keyHash(k); return f[h>>6]&(1<<(h&63)) != 0 }
+func (f *keyFilter) hash(k string) uint64 {
+	n := len(k)
+	x := f.seed ^ uint64(n)*0x9E3779B97F4A7C15
+	if n >= 8 {
+		x ^= load64(k, 0) ^ bits.RotateLeft64(load64(k, n-8), 29)
+	} else if n > 0 {
+		x ^= uint64(k[0]) | uint64(k[n/3])<<8 | uint64(k[n/2])<<16 | uint64(k[n-1])<<24
+	}
+	return (x * 0x94D049BB133111EB) >> 53 // 11 bits
+}
+
+func (f *keyFilter) add(k string) { h := f.hash(k); f.bits[h>>6] |= 1 << (h & 63) }
+
+func (f *keyFilter) mayContain(k string) bool { h := f.hash(k); return f.bits[h>>6]&(1<<(h&63)) != 0 }
+
+// commonRecordKeys are attribute keys records often carry that are not schema keys: the syslog
+// receiver's.
+var commonRecordKeys = []string{"appname", "hostname", "proc_id", "msg_id", "priority", "facility", "facility_text",
+	"version", "structured_data", "message", "timestamp", "log.file.name", "log.iostream"}
+
+// newKeyFilter builds the filter of keys, trying seeds until none of avoid (keys that are not in
+// keys) passes it; failing that within a few hundred seeds, it keeps the seed that passes fewest.
+func newKeyFilter(keys map[string]keyInfo, avoid []string) keyFilter {
+	var best keyFilter
+	bestFP := -1
+	for seed := 0; seed < 512; seed++ {
+		f := keyFilter{seed: uint64(seed) * 0x27D4EB2F165667C5}
+		for k := range keys {
+			f.add(k)
+		}
+		fp := 0
+		for _, k := range avoid {
+			if _, in := keys[k]; !in && f.mayContain(k) {
+				fp++
+			}
+		}
+		if bestFP < 0 || fp < bestFP {
+			best, bestFP = f, fp
+		}
+		if fp == 0 {
+			break
+		}
+	}
+	return best
+}
 
 // putTyped stores v under key as the schema's type for key: a producer that sends the seed's
 // user_role as a string, or failure_count as "5", still yields user.roles ["viewer"] and

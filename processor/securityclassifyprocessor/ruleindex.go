@@ -20,10 +20,18 @@ func newRuleIndex(rules []rule) condition.Index {
 // firstMatch returns the first rule, in configuration order, whose condition matches the record:
 // "first match wins" is unchanged by the index.
 func firstMatch(ix *condition.Index, rules []rule, res pcommon.Resource, lr plog.LogRecord, st *batchStats) *rule {
-	c := ix.Candidates(res, lr)
+	var c condition.Candidates
+	ix.Reset(&c, res, lr)
 	for i, ok := c.Next(); ok; i, ok = c.Next() {
 		r := &rules[i]
-		match, err := r.cond.Match(res, lr)
+		var match bool
+		var err error
+		if c.Listed() {
+			// The index already compared the attribute the rule's prefilter is on.
+			match, err = r.cond.MatchListed(res, lr)
+		} else {
+			match, err = r.cond.Match(res, lr)
+		}
 		if err != nil {
 			st.condErrors[i]++
 			continue
