@@ -6,56 +6,19 @@ import (
 	"sync"
 	"time"
 
-	"go.opentelemetry.io/collector/pdata/pcommon"
-	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 
-	"github.com/unified-ot/otelcol-siem/secevent"
+	"github.com/unified-ot/otelcol-siem/internal/benchload"
 )
 
-// buildRequests prepares n full-size security events (a failed login as the Unified OT Connector
-// emits it: message, eight schema attributes, resource) in OTLP requests of batch records each.
-// User names cycle over 1000 accounts, so the alert processor holds 1000 groups and fires at most
-// once per group and cooldown, as on a site under a password-spraying attack.
+// buildRequests prepares n events of the project's benchmark load (benchload.FailedLogins) in
+// OTLP requests of batch records each.
 func buildRequests(n, batch int, idPrefix string) []plogotlp.ExportRequest {
 	var reqs []plogotlp.ExportRequest
-	now := time.Now()
-	for start := 0; start < n; start += batch {
-		logs := plog.NewLogs()
-		rl := logs.ResourceLogs().AppendEmpty()
-		ra := rl.Resource().Attributes()
-		ra.PutStr(secevent.KeyServiceName, "unified-ot-connector")
-		ra.PutStr(secevent.KeyServiceVersion, "1.4.2")
-		ra.PutStr(secevent.KeyHostName, "edge-gw-01")
-		ra.PutStr(secevent.KeySiteName, "plant-a")
-		sl := rl.ScopeLogs().AppendEmpty()
-		sl.Scope().SetName("github.com/unified-ot/otelcol-siem/secevent/seclog")
-		lrs := sl.LogRecords()
-		end := min(start+batch, n)
-		lrs.EnsureCapacity(end - start)
-		for i := start; i < end; i++ {
-			lr := lrs.AppendEmpty()
-			ts := pcommon.NewTimestampFromTime(now.Add(time.Duration(i) * time.Microsecond))
-			lr.SetTimestamp(ts)
-			lr.SetObservedTimestamp(ts)
-			lr.SetSeverityNumber(plog.SeverityNumberWarn)
-			lr.SetSeverityText("WARN")
-			lr.SetEventName(secevent.EventName(secevent.CategoryAuthentication, secevent.ActionLogin))
-			user := fmt.Sprintf("operator%03d@plant-a.example", i%1000)
-			lr.Body().SetStr("Failed login attempt for " + user + " from 192.168.17.42: invalid credentials (web console, OPC UA gateway)")
-			a := lr.Attributes()
-			a.PutStr(secevent.KeyCategory, string(secevent.CategoryAuthentication))
-			a.PutStr(secevent.KeyAction, secevent.ActionLogin)
-			a.PutStr(secevent.KeyOutcome, string(secevent.OutcomeFailure))
-			a.PutStr(secevent.KeyReason, "invalid_credentials")
-			a.PutStr(secevent.KeyUserName, user)
-			a.PutStr(secevent.KeySourceAddress, "192.168.17.42")
-			a.PutInt(secevent.KeySourcePort, 51544)
-			a.PutStr(secevent.KeyEventID, fmt.Sprintf("%s-%08d", idPrefix, i))
-		}
-		reqs = append(reqs, plogotlp.NewExportRequestFromLogs(logs))
+	for _, ld := range benchload.FailedLogins(n, batch, idPrefix, time.Now()) {
+		reqs = append(reqs, plogotlp.NewExportRequestFromLogs(ld))
 	}
 	return reqs
 }

@@ -3,21 +3,17 @@ package alertprocessor
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
-	"regexp"
-	"runtime"
 	"testing"
 	"time"
 
 	"go.opentelemetry.io/collector/component/componenttest"
-	"go.opentelemetry.io/collector/confmap"
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/processor/processortest"
-	"go.yaml.in/yaml/v3"
 
+	"github.com/unified-ot/otelcol-siem/internal/benchload"
 	"github.com/unified-ot/otelcol-siem/processor/alertprocessor/internal/metadata"
 	"github.com/unified-ot/otelcol-siem/secevent"
 )
@@ -27,82 +23,21 @@ import (
 const (
 	// e2eBatch and e2eEvents are siem-bench's defaults -batch and -events: records per OTLP
 	// request and per run.
-	e2eBatch  = 500
+	e2eBatch  = benchload.Batch
 	e2eEvents = 200000
-	// e2eUsers is the number of accounts buildRequests cycles over.
-	e2eUsers = 1000
 )
 
-// envDefault matches ${env:NAME:-default} in the site configuration.
-var envDefault = regexp.MustCompile(`\$\{env:[A-Za-z0-9_]+:-([^}]*)\}`)
-
-// siteConfig reads the component's section of the repository's otelcol-config.yaml, with every
-// ${env:NAME:-default} at its default (the collector's resolution when the variable is unset), so
-// the benchmark runs the rules the site ships rather than a copy that could drift.
-func siteConfig(tb testing.TB, component string) *confmap.Conf {
-	tb.Helper()
-	raw, err := os.ReadFile(filepath.Join("..", "..", "otelcol-config.yaml"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	var m map[string]any
-	if err = yaml.Unmarshal(envDefault.ReplaceAll(raw, []byte("$1")), &m); err != nil {
-		tb.Fatal(err)
-	}
-	sub, err := confmap.NewFromStringMap(m).Sub("processors::" + component)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if len(sub.AllKeys()) == 0 {
-		tb.Fatalf("otelcol-config.yaml has no processors::%s section", component)
-	}
-	return sub
-}
-
-// e2eTemplate is one request of cmd/siem-bench/load.go's buildRequests (kept in step by hand: that
-// is package main) as security_classify passes it on: failed logins as secevent emits them (8
-// schema attributes, a ~110-byte body, 4 resource attributes) plus the
-// event.classification.source the classifier adds. Requests alternate between accounts 0..499 and
-// 500..999 (500 records per request, 1000 accounts); timestamps and event ids are set per use.
+// e2eTemplate is one request of the benchmark load (benchload.FailedLogins) as security_classify
+// passes it on, with the event.classification.source the classifier adds. Requests alternate
+// between accounts 0..499 and 500..999 (500 records per request, 1000 accounts); timestamps and
+// event ids are set per use.
 func e2eTemplate(firstUser int) plog.Logs {
-	logs := plog.NewLogs()
-	rl := logs.ResourceLogs().AppendEmpty()
-	ra := rl.Resource().Attributes()
-	ra.PutStr(secevent.KeyServiceName, "unified-ot-connector")
-	ra.PutStr(secevent.KeyServiceVersion, "1.4.2")
-	ra.PutStr(secevent.KeyHostName, "edge-gw-01")
-	ra.PutStr(secevent.KeySiteName, "plant-a")
-	sl := rl.ScopeLogs().AppendEmpty()
-	sl.Scope().SetName("github.com/unified-ot/otelcol-siem/secevent/seclog")
-	lrs := sl.LogRecords()
-	lrs.EnsureCapacity(e2eBatch)
-	for i := range e2eBatch {
-		lr := lrs.AppendEmpty()
-		lr.SetSeverityNumber(plog.SeverityNumberWarn)
-		lr.SetSeverityText("WARN")
-		lr.SetEventName(secevent.EventName(secevent.CategoryAuthentication, secevent.ActionLogin))
-		user := fmt.Sprintf("operator%03d@plant-a.example", (firstUser+i)%e2eUsers)
-		lr.Body().SetStr("Failed login attempt for " + user + " from 192.168.17.42: invalid credentials (web console, OPC UA gateway)")
-		a := lr.Attributes()
-		a.PutStr(secevent.KeyCategory, string(secevent.CategoryAuthentication))
-		a.PutStr(secevent.KeyAction, secevent.ActionLogin)
-		a.PutStr(secevent.KeyOutcome, string(secevent.OutcomeFailure))
-		a.PutStr(secevent.KeyReason, "invalid_credentials")
-		a.PutStr(secevent.KeyUserName, user)
-		a.PutStr(secevent.KeySourceAddress, "192.168.17.42")
-		a.PutInt(secevent.KeySourcePort, 51544)
-		a.PutStr(secevent.KeyEventID, "")
-		a.PutStr(secevent.KeyClassificationSource, string(secevent.ClassifiedByProducer))
+	ld := benchload.FailedLogins(firstUser+e2eBatch, e2eBatch, "template", time.Now())[firstUser/e2eBatch]
+	lrs := ld.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords()
+	for k := range lrs.Len() {
+		lrs.At(k).Attributes().PutStr(secevent.KeyClassificationSource, string(secevent.ClassifiedByProducer))
 	}
-	return logs
-}
-
-// mallocs is the count of heap allocations so far, as testing's allocs/op counts them. It stops
-// the world: read it only while the benchmark timer is stopped.
-func mallocs() uint64 {
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	return ms.Mallocs
+	return ld
 }
 
 // BenchmarkE2ELoad runs siem-bench's load through the processor built by the factory from the
@@ -115,7 +50,11 @@ func mallocs() uint64 {
 func BenchmarkE2ELoad(b *testing.B) {
 	f := NewFactory()
 	cfg := f.CreateDefaultConfig().(*Config)
-	if err := siteConfig(b, metadata.Type.String()).Unmarshal(cfg); err != nil {
+	site, err := benchload.SiteConfig(filepath.Join("..", "..", "otelcol-config.yaml"), "processors::"+metadata.Type.String())
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := site.Unmarshal(cfg); err != nil {
 		b.Fatal(err)
 	}
 	cfg.Storage = nil
@@ -181,11 +120,11 @@ func BenchmarkE2ELoad(b *testing.B) {
 		// The collector processes a request just after it was built and sent.
 		now = start.Add(time.Duration((req+1)*e2eBatch)*time.Microsecond + time.Millisecond)
 		passed = 0
-		a0 := mallocs()
+		a0 := benchload.Mallocs()
 		b.StartTimer()
 		err := p.ConsumeLogs(b.Context(), ld)
 		b.StopTimer()
-		allocs += mallocs() - a0
+		allocs += benchload.Mallocs() - a0
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -1,0 +1,106 @@
+// Package benchload is the one security-event load every performance measurement of the project
+// uses: the end-to-end benchmark (cmd/siem-bench) and the processors' BenchmarkE2ELoad. It also
+// reads a component's section of the site configuration, so that benchmarks run the rules the
+// site ships rather than a copy that could drift.
+package benchload // import "github.com/unified-ot/otelcol-siem/internal/benchload"
+
+import (
+	"fmt"
+	"os"
+	"regexp"
+	"runtime"
+	"time"
+
+	"go.opentelemetry.io/collector/confmap"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/unified-ot/otelcol-siem/secevent"
+)
+
+const (
+	// Batch is the default number of records per OTLP request.
+	Batch = 500
+	// Users is the number of accounts the load's user names cycle over.
+	Users = 1000
+)
+
+// FailedLogins builds n full-size security events (a failed login as the Unified OT Connector
+// emits it: a ~110-byte message, eight schema attributes, four resource attributes) in requests
+// of batch records each. Event times are 1 µs apart from now. User names cycle over Users
+// accounts from one source address, so the alert processor holds Users groups and fires at most
+// once per group and cooldown, as on a site under a password-spraying attack. Event ids are
+// idPrefix-<8-digit index>.
+func FailedLogins(n, batch int, idPrefix string, now time.Time) []plog.Logs {
+	var out []plog.Logs
+	for start := 0; start < n; start += batch {
+		logs := plog.NewLogs()
+		rl := logs.ResourceLogs().AppendEmpty()
+		ra := rl.Resource().Attributes()
+		ra.PutStr(secevent.KeyServiceName, "unified-ot-connector")
+		ra.PutStr(secevent.KeyServiceVersion, "1.4.2")
+		ra.PutStr(secevent.KeyHostName, "edge-gw-01")
+		ra.PutStr(secevent.KeySiteName, "plant-a")
+		sl := rl.ScopeLogs().AppendEmpty()
+		sl.Scope().SetName("github.com/unified-ot/otelcol-siem/secevent/seclog")
+		lrs := sl.LogRecords()
+		end := min(start+batch, n)
+		lrs.EnsureCapacity(end - start)
+		for i := start; i < end; i++ {
+			lr := lrs.AppendEmpty()
+			ts := pcommon.NewTimestampFromTime(now.Add(time.Duration(i) * time.Microsecond))
+			lr.SetTimestamp(ts)
+			lr.SetObservedTimestamp(ts)
+			lr.SetSeverityNumber(plog.SeverityNumberWarn)
+			lr.SetSeverityText("WARN")
+			lr.SetEventName(secevent.EventName(secevent.CategoryAuthentication, secevent.ActionLogin))
+			user := fmt.Sprintf("operator%03d@plant-a.example", i%Users)
+			lr.Body().SetStr("Failed login attempt for " + user + " from 192.168.17.42: invalid credentials (web console, OPC UA gateway)")
+			a := lr.Attributes()
+			a.PutStr(secevent.KeyCategory, string(secevent.CategoryAuthentication))
+			a.PutStr(secevent.KeyAction, secevent.ActionLogin)
+			a.PutStr(secevent.KeyOutcome, string(secevent.OutcomeFailure))
+			a.PutStr(secevent.KeyReason, "invalid_credentials")
+			a.PutStr(secevent.KeyUserName, user)
+			a.PutStr(secevent.KeySourceAddress, "192.168.17.42")
+			a.PutInt(secevent.KeySourcePort, 51544)
+			a.PutStr(secevent.KeyEventID, fmt.Sprintf("%s-%08d", idPrefix, i))
+		}
+		out = append(out, logs)
+	}
+	return out
+}
+
+// envDefault matches ${env:NAME:-default} in the site configuration.
+var envDefault = regexp.MustCompile(`\$\{env:[A-Za-z0-9_]+:-([^}]*)\}`)
+
+// SiteConfig reads the section (e.g. "processors::alert") of the collector configuration at path,
+// with every ${env:NAME:-default} at its default: the collector's resolution when the variable is
+// unset.
+func SiteConfig(path, section string) (*confmap.Conf, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var m map[string]any
+	if err = yaml.Unmarshal(envDefault.ReplaceAll(raw, []byte("$1")), &m); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	sub, err := confmap.NewFromStringMap(m).Sub(section)
+	if err != nil {
+		return nil, err
+	}
+	if len(sub.AllKeys()) == 0 {
+		return nil, fmt.Errorf("%s has no %s section", path, section)
+	}
+	return sub, nil
+}
+
+// Mallocs is the count of heap allocations so far, as testing's allocs/op counts them. It stops
+// the world: read it only while a benchmark's timer is stopped.
+func Mallocs() uint64 {
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return ms.Mallocs
+}

@@ -1,0 +1,32 @@
+package benchload
+
+import (
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/unified-ot/otelcol-siem/secevent"
+)
+
+func TestFailedLogins(t *testing.T) {
+	reqs := FailedLogins(1200, 500, "x", time.Unix(0, 0))
+	require.Len(t, reqs, 3)
+	assert.Equal(t, []int{500, 500, 200}, []int{reqs[0].LogRecordCount(), reqs[1].LogRecordCount(), reqs[2].LogRecordCount()})
+	lr := reqs[2].ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().At(199)
+	id, _ := lr.Attributes().Get(secevent.KeyEventID)
+	assert.Equal(t, "x-00001199", id.Str())
+	user, _ := lr.Attributes().Get(secevent.KeyUserName)
+	assert.Equal(t, "operator199@plant-a.example", user.Str(), "1199 mod 1000 accounts")
+	assert.Equal(t, int64(1199000), lr.Timestamp().AsTime().UnixNano())
+}
+
+func TestSiteConfig(t *testing.T) {
+	conf, err := SiteConfig(filepath.Join("..", "..", "otelcol-config.yaml"), "processors::alert")
+	require.NoError(t, err)
+	assert.Equal(t, "file_storage/queue", conf.Get("storage"), "env defaults resolved")
+	_, err = SiteConfig(filepath.Join("..", "..", "otelcol-config.yaml"), "processors::nonexistent")
+	assert.Error(t, err)
+}
