@@ -215,7 +215,12 @@ func startDistribution(o options, dist string, d dest, queue bool, tmp, pprofAdd
 	}
 	if err != nil {
 		r.stop()
-		return nil, fmt.Errorf("%w (log: %s)", err, logFile.Name())
+		// The temporary directory, log included, is removed on exit: keep the log's end.
+		tail, _ := os.ReadFile(logFile.Name())
+		if len(tail) > 2000 {
+			tail = tail[len(tail)-2000:]
+		}
+		return nil, fmt.Errorf("%w; end of its log:\n%s", err, tail)
 	}
 	return r, nil
 }

@@ -31,17 +31,12 @@ const (
 	megabyte        = 1 << 20
 )
 
-// messageFormatter is the shared formatter of the syslog MSG part: secformat's CEF or JSON.
-type messageFormatter interface {
-	Append(dst []byte, res pcommon.Resource, lr plog.LogRecord) []byte
-}
-
 type cefSyslogExporter struct {
 	cfg    *Config
 	logger *zap.Logger
 	tel    *metadata.Telemetry
 
-	msg          messageFormatter
+	msg          secformat.MessageFormatter
 	syslog       *secformat.Syslog
 	syslogHeader bool
 	framing      string // FramingOctetCounting, FramingLF or "" (one record per datagram)
@@ -59,9 +54,15 @@ type cefSyslogExporter struct {
 // buffers are one conversion's or push's scratch space, pooled so that a steady stream does not
 // allocate them.
 type buffers struct {
-	msg, line, cut []byte
-	chunk          []byte
-	frameEnds      []int // offset in chunk just past each frame
+	cut     []byte
+	chunk   []byte
+	pending []pendingFrame // the frames in chunk
+}
+
+// pendingFrame is a message framed into the current chunk.
+type pendingFrame struct {
+	end       int // offset in the chunk just past its frame
+	truncated bool
 }
 
 func newExporter(cfg *Config, set exporter.Settings) (*cefSyslogExporter, error) {
@@ -175,11 +176,7 @@ func openFileSink(cfg FileConfig) (*fileSink, error) {
 // batch as the batch enters the sending queue. A record that cannot be formatted is dropped and
 // counted here, and the records behind it go on.
 func (e *cefSyslogExporter) formatLogs(ctx context.Context, ld plog.Logs) (xexporterhelper.Request, error) {
-	total := ld.LogRecordCount()
-	fb := &frameBatch{
-		ends: make([]frameEnd, 0, total),
-		data: make([]byte, 0, total*int(e.messageSizeHint.Load())),
-	}
+	fb := newFrameBatch(ld.LogRecordCount(), int(e.messageSizeHint.Load()))
 	b := e.buffers.Get().(*buffers)
 	defer e.putBuffers(b)
 	dropped := 0
@@ -191,18 +188,15 @@ func (e *cefSyslogExporter) formatLogs(ctx context.Context, ld plog.Logs) (xexpo
 		for j := 0; j < sls.Len(); j++ {
 			lrs := sls.At(j).LogRecords()
 			for k := 0; k < lrs.Len(); k++ {
-				line, cut, ok := e.format(b, res, lrs.At(k))
-				if !ok {
+				if !e.formatInto(fb, b, res, lrs.At(k)) {
 					dropped++
-					continue
 				}
-				fb.add(line, cut)
 			}
 		}
 	}
-	if n := len(fb.ends); n > 0 {
+	if fb.count > 0 {
 		// The next batch's buffer is sized from this one's messages, with some headroom.
-		e.messageSizeHint.Store(int64(len(fb.data)/n + 32))
+		e.messageSizeHint.Store(int64(fb.size/fb.count + 32))
 	}
 	if dropped > 0 {
 		e.tel.RecordsFailed.Add(ctx, int64(dropped), e.tel.FailedFormat)
@@ -263,46 +257,45 @@ func (e *cefSyslogExporter) send(ctx context.Context, fb *frameBatch, w sink) er
 	// failure it returns the index of the first message whose frame the transport did not
 	// completely accept.
 	chunkFirst := 0
-	b.frameEnds = b.frameEnds[:0]
+	b.pending = b.pending[:0]
 	flush := func() (int, error) {
 		if len(b.chunk) == 0 {
 			return -1, nil
 		}
 		n, err := w.write(ctx, b.chunk)
 		bytes += int64(n)
-		done := len(b.frameEnds)
+		done := len(b.pending)
 		if err != nil {
 			done = 0
-			for done < len(b.frameEnds) && b.frameEnds[done] <= n {
+			for done < len(b.pending) && b.pending[done].end <= n {
 				done++
 			}
-			if done == len(b.frameEnds) {
+			if done == len(b.pending) {
 				// Everything was accepted before the error: nothing of this chunk to resend.
 				// The connection is dropped all the same, so the next write reports the
 				// failure for the messages behind it.
 				err = nil
 			}
 		}
-		for i := chunkFirst; i < chunkFirst+done; i++ {
+		for _, p := range b.pending[:done] {
 			sent++
-			if fb.ends[i].truncated {
+			if p.truncated {
 				truncated++
 			}
 		}
 		firstUnsent := -1
-		if done < len(b.frameEnds) {
+		if done < len(b.pending) {
 			firstUnsent = chunkFirst + done
 		}
-		chunkFirst += len(b.frameEnds)
+		chunkFirst += len(b.pending)
 		b.chunk = b.chunk[:0]
-		b.frameEnds = b.frameEnds[:0]
+		b.pending = b.pending[:0]
 		return firstUnsent, err
 	}
 
 	var sendErr error
 	firstUnsent := -1
-	for i := range fb.ends {
-		line := fb.message(i)
+	for line, cut := range fb.all {
 		switch e.framing {
 		case FramingOctetCounting:
 			// RFC 6587 3.4.1 / RFC 5425 4.3: MSG-LEN SP SYSLOG-MSG, no trailer.
@@ -315,7 +308,7 @@ func (e *cefSyslogExporter) send(ctx context.Context, fb *frameBatch, w sink) er
 		default: // udp: the datagram is the message
 			b.chunk = append(b.chunk, line...)
 		}
-		b.frameEnds = append(b.frameEnds, len(b.chunk))
+		b.pending = append(b.pending, pendingFrame{end: len(b.chunk), truncated: cut})
 		if e.framing == "" || len(b.chunk) >= streamChunkSize {
 			if firstUnsent, sendErr = flush(); sendErr != nil {
 				break
@@ -338,7 +331,7 @@ func (e *cefSyslogExporter) send(ctx context.Context, fb *frameBatch, w sink) er
 	if sendErr == nil {
 		return nil
 	}
-	rest := fb.slice(firstUnsent, len(fb.ends))
+	rest := fb.slice(firstUnsent, fb.count)
 	e.tel.RecordsFailed.Add(ctx, int64(rest.ItemsCount()), e.tel.FailedTransport)
 	where := e.cfg.Endpoint
 	if e.cfg.Transport == TransportFile {
@@ -355,35 +348,39 @@ func (e *cefSyslogExporter) send(ctx context.Context, fb *frameBatch, w sink) er
 const maxPooledBuffer = 1 << 20
 
 func (e *cefSyslogExporter) putBuffers(b *buffers) {
-	if cap(b.msg) > maxPooledBuffer || cap(b.line) > maxPooledBuffer || cap(b.cut) > maxPooledBuffer ||
-		cap(b.chunk) > streamChunkSize+maxPooledBuffer {
+	if cap(b.cut) > maxPooledBuffer || cap(b.chunk) > streamChunkSize+maxPooledBuffer {
 		return
 	}
 	e.buffers.Put(b)
 }
 
-// format turns one record into a syslog message (or a bare line for a header-less file). It
-// reports ok=false, and the batch goes on, when the formatter yields nothing or panics: a record
-// that cannot be formatted must never block the records behind it.
-func (e *cefSyslogExporter) format(b *buffers, res pcommon.Resource, lr plog.LogRecord) (line []byte, cut, ok bool) {
+// formatInto appends one record's syslog message (or a bare line for a header-less file) to fb,
+// formatted in place. It reports false, and fb is unchanged, when the formatter yields nothing or
+// panics: a record that cannot be formatted must never block the records behind it.
+func (e *cefSyslogExporter) formatInto(fb *frameBatch, b *buffers, res pcommon.Resource, lr plog.LogRecord) (ok bool) {
+	seg := fb.tail()
+	start := len(seg.data)
 	defer func() {
 		if r := recover(); r != nil {
 			e.logger.Error("formatter panicked; record dropped", zap.Any("panic", r))
-			line, cut, ok = nil, false, false
+			seg.data = seg.data[:start]
+			ok = false
 		}
 	}()
-	b.msg = e.msg.Append(b.msg[:0], res, lr)
-	if len(b.msg) == 0 {
-		return nil, false, false
-	}
-	line = b.msg
 	if e.syslogHeader {
-		b.line = e.syslog.Append(b.line[:0], res, lr, b.msg)
-		line = b.line
+		seg.data, ok = e.syslog.AppendRecord(seg.data, res, lr, e.msg)
+	} else {
+		seg.data = e.msg.Append(seg.data, res, lr)
+		ok = len(seg.data) > start
 	}
-	if e.maxRecord > 0 && len(line) > e.maxRecord {
+	if !ok {
+		return false
+	}
+	cut := false
+	if line := seg.data[start:]; e.maxRecord > 0 && len(line) > e.maxRecord {
 		b.cut, cut = secformat.TruncateUTF8(b.cut[:0], line, e.maxRecord, secformat.TruncationMarker)
-		line = b.cut
+		seg.data = append(seg.data[:start], b.cut...)
 	}
-	return line, cut, true
+	fb.commit(len(seg.data)-start, cut)
+	return true
 }

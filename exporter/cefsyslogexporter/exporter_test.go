@@ -500,7 +500,7 @@ func TestUnformattableRecordDoesNotBlockBatch(t *testing.T) {
 }
 
 type panickyFormatter struct {
-	next  messageFormatter
+	next  secformat.MessageFormatter
 	badID string
 }
 

@@ -19,12 +19,23 @@ import (
 // therefore stores finished messages: storing one is a copy instead of a protobuf encoding, and
 // reading one back (a backlog draining after an outage) is a copy instead of a protobuf decode
 // followed by formatting.
+//
+// The messages are held in segments, one per formatted (or decoded) batch, so that the queue's
+// batcher merges batches by appending segments instead of copying their bytes. A segment is not
+// changed once its batch has left formatLogs.
 type frameBatch struct {
-	data []byte     // the messages, back to back
+	segs  []frameSegment
+	count int // messages
+	size  int // bytes
+}
+
+// frameSegment is a run of messages stored back to back.
+type frameSegment struct {
+	data []byte
 	ends []frameEnd // one per message, in order
 }
 
-// frameEnd locates one message in frameBatch.data.
+// frameEnd locates one message in its segment's data.
 type frameEnd struct {
 	end       int  // offset just past the message
 	truncated bool // the message was cut to the transport's size limit
@@ -34,35 +45,75 @@ var _ xexporterhelper.Request = (*frameBatch)(nil)
 
 // ItemsCount is the number of records (messages): what the `items` sizer and the exporter's
 // sent/failed metrics count.
-func (b *frameBatch) ItemsCount() int { return len(b.ends) }
+func (b *frameBatch) ItemsCount() int { return b.count }
 
 // BytesSize is the formatted size, what the `bytes` sizer limits.
-func (b *frameBatch) BytesSize() int { return len(b.data) }
+func (b *frameBatch) BytesSize() int { return b.size }
 
-func (b *frameBatch) start(i int) int {
-	if i == 0 {
-		return 0
-	}
-	return b.ends[i-1].end
+// newFrameBatch returns a batch of one segment with room for n messages of about size bytes.
+func newFrameBatch(n, size int) *frameBatch {
+	return &frameBatch{segs: []frameSegment{{data: make([]byte, 0, n*size), ends: make([]frameEnd, 0, n)}}}
 }
 
-// message returns message i, without framing.
-func (b *frameBatch) message(i int) []byte { return b.data[b.start(i):b.ends[i].end] }
+// tail is the segment formatLogs appends to.
+func (b *frameBatch) tail() *frameSegment {
+	if len(b.segs) == 0 {
+		b.segs = append(b.segs, frameSegment{})
+	}
+	return &b.segs[len(b.segs)-1]
+}
 
 // add appends one message.
 func (b *frameBatch) add(msg []byte, truncated bool) {
-	b.data = append(b.data, msg...)
-	b.ends = append(b.ends, frameEnd{end: len(b.data), truncated: truncated})
+	seg := b.tail()
+	seg.data = append(seg.data, msg...)
+	b.commit(len(msg), truncated)
 }
 
-// slice returns messages [from, to) as a batch of its own. It shares b's bytes; the full slice
-// expression keeps a later merge into either batch from writing over the other's messages.
+// commit records the message just written at the end of the tail segment's data.
+func (b *frameBatch) commit(n int, truncated bool) {
+	seg := &b.segs[len(b.segs)-1]
+	seg.ends = append(seg.ends, frameEnd{end: len(seg.data), truncated: truncated})
+	b.count++
+	b.size += n
+}
+
+// all yields every message in order with its truncated flag.
+func (b *frameBatch) all(yield func(msg []byte, truncated bool) bool) {
+	for _, seg := range b.segs {
+		start := 0
+		for _, e := range seg.ends {
+			if !yield(seg.data[start:e.end], e.truncated) {
+				return
+			}
+			start = e.end
+		}
+	}
+}
+
+// slice returns messages [from, to) as a batch of its own, sharing b's bytes.
 func (b *frameBatch) slice(from, to int) *frameBatch {
-	base := b.start(from)
-	end := b.start(to)
-	out := &frameBatch{data: b.data[base:end:end], ends: make([]frameEnd, to-from)}
-	for i := from; i < to; i++ {
-		out.ends[i-from] = frameEnd{end: b.ends[i].end - base, truncated: b.ends[i].truncated}
+	out := &frameBatch{}
+	first := 0 // index of the segment's first message in b
+	for _, seg := range b.segs {
+		n := len(seg.ends)
+		lo, hi := max(from-first, 0), min(to-first, n)
+		first += n
+		if lo >= hi {
+			continue
+		}
+		base := 0
+		if lo > 0 {
+			base = seg.ends[lo-1].end
+		}
+		end := seg.ends[hi-1].end
+		part := frameSegment{data: seg.data[base:end:end], ends: make([]frameEnd, hi-lo)}
+		for i := lo; i < hi; i++ {
+			part.ends[i-lo] = frameEnd{end: seg.ends[i].end - base, truncated: seg.ends[i].truncated}
+		}
+		out.segs = append(out.segs, part)
+		out.count += hi - lo
+		out.size += end - base
 	}
 	return out
 }
@@ -80,37 +131,38 @@ func (b *frameBatch) MergeSplit(_ context.Context, maxSize int, szt exporterhelp
 		if !ok {
 			return nil, fmt.Errorf("cef_syslog: cannot merge a %T into a frame batch", r2)
 		}
-		base := len(b.data)
-		b.data = append(b.data, other.data...)
-		for _, e := range other.ends {
-			b.ends = append(b.ends, frameEnd{end: base + e.end, truncated: e.truncated})
-		}
+		// Full slice expression: appending to b later must not write into other's slice array.
+		b.segs = append(b.segs[:len(b.segs):len(b.segs)], other.segs...)
+		b.count += other.count
+		b.size += other.size
 	}
 	if maxSize <= 0 {
 		return []xexporterhelper.Request{b}, nil
 	}
 	if szt == exporterhelper.RequestSizerTypeItems {
-		if len(b.ends) <= maxSize {
+		if b.count <= maxSize {
 			return []xexporterhelper.Request{b}, nil
 		}
-		out := make([]xexporterhelper.Request, 0, (len(b.ends)+maxSize-1)/maxSize)
-		for from := 0; from < len(b.ends); from += maxSize {
-			out = append(out, b.slice(from, min(from+maxSize, len(b.ends))))
+		out := make([]xexporterhelper.Request, 0, (b.count+maxSize-1)/maxSize)
+		for from := 0; from < b.count; from += maxSize {
+			out = append(out, b.slice(from, min(from+maxSize, b.count)))
 		}
 		return out, nil
 	}
-	if len(b.data) <= maxSize {
+	if b.size <= maxSize {
 		return []xexporterhelper.Request{b}, nil
 	}
 	var out []xexporterhelper.Request
-	from := 0
-	for i := range b.ends {
-		if i > from && b.ends[i].end-b.start(from) > maxSize {
+	from, i, bytes := 0, 0, 0
+	for msg := range b.all {
+		if i > from && bytes+len(msg) > maxSize {
 			out = append(out, b.slice(from, i))
-			from = i
+			from, bytes = i, 0
 		}
+		bytes += len(msg)
+		i++
 	}
-	return append(out, b.slice(from, len(b.ends))), nil
+	return append(out, b.slice(from, b.count)), nil
 }
 
 // unsentError is a transport failure that left the batch's messages from some index on unsent.
@@ -151,19 +203,20 @@ func (frameEncoding) Marshal(_ context.Context, r xexporterhelper.Request) ([]by
 	if !ok {
 		return nil, fmt.Errorf("cef_syslog: cannot store a %T", r)
 	}
-	out := make([]byte, 0, len(frameQueueMagic)+binary.MaxVarintLen64*(1+len(b.ends))+len(b.data))
+	out := make([]byte, 0, len(frameQueueMagic)+binary.MaxVarintLen64*(1+b.count)+b.size)
 	out = append(out, frameQueueMagic...)
-	out = binary.AppendUvarint(out, uint64(len(b.ends)))
-	start := 0
-	for _, e := range b.ends {
-		v := uint64(e.end-start) << 1
-		if e.truncated {
+	out = binary.AppendUvarint(out, uint64(b.count))
+	for msg, truncated := range b.all {
+		v := uint64(len(msg)) << 1
+		if truncated {
 			v |= 1
 		}
 		out = binary.AppendUvarint(out, v)
-		start = e.end
 	}
-	return append(out, b.data...), nil
+	for _, seg := range b.segs {
+		out = append(out, seg.data...)
+	}
+	return out, nil
 }
 
 func (enc frameEncoding) Unmarshal(buf []byte) (context.Context, xexporterhelper.Request, error) {
@@ -177,23 +230,23 @@ func (enc frameEncoding) Unmarshal(buf []byte) (context.Context, xexporterhelper
 		return ctx, nil, errors.New("cef_syslog: queued frame batch: bad message count")
 	}
 	p = p[k:]
-	b := &frameBatch{ends: make([]frameEnd, n)}
+	seg := frameSegment{ends: make([]frameEnd, n)}
 	end := 0
-	for i := range b.ends {
+	for i := range seg.ends {
 		v, k := binary.Uvarint(p)
 		if k <= 0 || v>>1 > uint64(len(buf)) {
 			return ctx, nil, fmt.Errorf("cef_syslog: queued frame batch: bad length of message %d", i)
 		}
 		p = p[k:]
 		end += int(v >> 1)
-		b.ends[i] = frameEnd{end: end, truncated: v&1 == 1}
+		seg.ends[i] = frameEnd{end: end, truncated: v&1 == 1}
 	}
 	if end != len(p) {
 		return ctx, nil, fmt.Errorf("cef_syslog: queued frame batch: lengths add up to %d bytes, %d stored", end, len(p))
 	}
 	// The queue's buffer is not ours to keep.
-	b.data = append([]byte(nil), p...)
-	return ctx, b, nil
+	seg.data = append([]byte(nil), p...)
+	return ctx, &frameBatch{segs: []frameSegment{seg}, count: int(n), size: end}, nil
 }
 
 // unmarshalLegacy reads OTLP logs queued by exporterhelper's stock logs encoding (what

@@ -3,6 +3,7 @@ package cefsyslogexporter
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -21,6 +22,14 @@ func batchOf(msgs ...string) *frameBatch {
 	return b
 }
 
+func flags(r xexporterhelper.Request) []bool {
+	var out []bool
+	for _, t := range r.(*frameBatch).all {
+		out = append(out, t)
+	}
+	return out
+}
+
 func strs(r xexporterhelper.Request) []string {
 	var out []string
 	for _, m := range messagesOf(r.(*frameBatch)) {
@@ -37,8 +46,12 @@ func TestFrameBatchMergeSplitItems(t *testing.T) {
 	assert.Equal(t, []string{"a0", "!a1"}, strs(got[0]))
 	assert.Equal(t, []string{"a2", "b0"}, strs(got[1]))
 	assert.Equal(t, []string{"!b1"}, strs(got[2]))
-	assert.Equal(t, []bool{false, true}, []bool{got[0].(*frameBatch).ends[0].truncated, got[0].(*frameBatch).ends[1].truncated})
-	assert.True(t, got[2].(*frameBatch).ends[0].truncated, "the truncated flag survives merge and split")
+	assert.Equal(t, []bool{false, true}, flags(got[0]))
+	assert.Equal(t, []bool{false, false}, flags(got[1]))
+	assert.Equal(t, []bool{true}, flags(got[2]), "the truncated flag survives merge and split")
+	for _, r := range got {
+		assert.Equal(t, len(strings.Join(strs(r), "")), r.BytesSize())
+	}
 
 	// No limit: one batch with everything.
 	got, err = batchOf("x").MergeSplit(context.Background(), 0, exporterhelper.RequestSizerTypeItems, batchOf("y", "z"))
@@ -65,6 +78,15 @@ func TestFrameBatchMergeSplitBytes(t *testing.T) {
 
 	_, err = b.MergeSplit(context.Background(), 6, exporterhelper.RequestSizerTypeRequests, nil)
 	assert.Error(t, err)
+
+	// Across the segments of merged batches.
+	got, err = batchOf("aaa", "bb").MergeSplit(context.Background(), 4, exporterhelper.RequestSizerTypeBytes, batchOf("c", "dd", "eeee"))
+	require.NoError(t, err)
+	parts = nil
+	for _, r := range got {
+		parts = append(parts, strs(r))
+	}
+	assert.Equal(t, [][]string{{"aaa"}, {"bb", "c"}, {"dd"}, {"eeee"}}, parts)
 }
 
 // A split batch shares its parent's bytes; growing one part (the batcher merges into the last
@@ -88,14 +110,19 @@ func TestFrameBatchOnError(t *testing.T) {
 
 func TestFrameEncodingRoundTrip(t *testing.T) {
 	enc := frameEncoding{}
-	for _, b := range []*frameBatch{batchOf(), batchOf("only"), batchOf("a", "!bb", "", "ccc\nwith newline", string(make([]byte, 70000)))} {
+	merged := batchOf("s1", "!s2")
+	_, err := merged.MergeSplit(context.Background(), 0, exporterhelper.RequestSizerTypeItems, batchOf("s3"))
+	require.NoError(t, err)
+	for _, b := range []*frameBatch{merged, batchOf(), batchOf("only"), batchOf("a", "!bb", "", "ccc\nwith newline", string(make([]byte, 70000)))} {
 		buf, err := enc.Marshal(context.Background(), b)
 		require.NoError(t, err)
 		_, r, err := enc.Unmarshal(buf)
 		require.NoError(t, err)
 		got := r.(*frameBatch)
 		assert.Equal(t, messagesOf(b), messagesOf(got))
-		assert.Equal(t, append([]frameEnd{}, b.ends...), append([]frameEnd{}, got.ends...))
+		assert.Equal(t, flags(b), flags(got))
+		assert.Equal(t, b.ItemsCount(), got.ItemsCount())
+		assert.Equal(t, b.BytesSize(), got.BytesSize())
 		// The decoded batch owns its bytes: the queue may reuse its buffer.
 		for i := range buf {
 			buf[i] = 'Z'

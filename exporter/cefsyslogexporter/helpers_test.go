@@ -88,9 +88,9 @@ func makeLogs(first, n int, bodyLen int) plog.Logs {
 
 // messagesOf returns a frame batch's messages, in order.
 func messagesOf(fb *frameBatch) [][]byte {
-	msgs := make([][]byte, fb.ItemsCount())
-	for i := range msgs {
-		msgs[i] = fb.message(i)
+	var msgs [][]byte
+	for m := range fb.all {
+		msgs = append(msgs, m)
 	}
 	return msgs
 }

@@ -317,6 +317,36 @@ func (s *Syslog) Append(dst []byte, res pcommon.Resource, lr plog.LogRecord, msg
 	return dst
 }
 
+// MessageFormatter writes one record's MSG part: CEF or JSON.
+type MessageFormatter interface {
+	Append(dst []byte, res pcommon.Resource, lr plog.LogRecord) []byte
+}
+
+// AppendRecord writes the whole syslog message for lr: the header, then the MSG that msg appends,
+// formatted in place. The output is Append(dst, res, lr, msg.Append(nil, res, lr)) without the
+// MSG's copy. When msg writes nothing it returns dst unchanged and false: a syslog message without
+// MSG carries no event.
+func (s *Syslog) AppendRecord(dst []byte, res pcommon.Resource, lr plog.LogRecord, msg MessageFormatter) ([]byte, bool) {
+	start := len(dst)
+	dst = s.Append(dst, res, lr, nil)
+	dst = append(dst, ' ')
+	msgStart := len(dst)
+	dst = msg.Append(dst, res, lr)
+	if len(dst) == msgStart {
+		return dst[:start], false
+	}
+	// As in Append: a CR or LF would let LF framing split the message.
+	m := dst[msgStart:]
+	if bytes.IndexByte(m, '\n') >= 0 || bytes.IndexByte(m, '\r') >= 0 {
+		for i, c := range m {
+			if c == '\n' || c == '\r' {
+				m[i] = ' '
+			}
+		}
+	}
+	return dst, true
+}
+
 func indexCRLF(b []byte) int {
 	for i, c := range b {
 		if c == '\n' || c == '\r' {

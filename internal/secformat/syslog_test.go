@@ -161,3 +161,36 @@ func TestSyslogConfigValidate(t *testing.T) {
 		assert.Error(t, err)
 	}
 }
+
+// fixedMessage is a MessageFormatter writing a fixed MSG.
+type fixedMessage string
+
+func (m fixedMessage) Append(dst []byte, _ pcommon.Resource, _ plog.LogRecord) []byte {
+	return append(dst, m...)
+}
+
+// AppendRecord writes what Append writes with the formatter's output as MSG, for every seed event
+// in both RFCs, for a MSG holding CR and LF, and writes nothing for an empty MSG.
+func TestSyslogAppendRecordEqualsAppend(t *testing.T) {
+	f, err := NewCEF(DefaultCEFConfig())
+	require.NoError(t, err)
+	rfc3164 := DefaultSyslogConfig()
+	rfc3164.Protocol = "rfc3164"
+	sd := DefaultSyslogConfig()
+	sd.StructuredData = true
+	for _, cfg := range []SyslogConfig{DefaultSyslogConfig(), rfc3164, sd} {
+		s := mustSyslog(t, cfg)
+		for i, ev := range seedEvents() {
+			res, lr := ev.build(i)
+			for _, msg := range []MessageFormatter{f, NewJSON(), fixedMessage("a\nb\r\nc"), fixedMessage("x")} {
+				want := s.Append([]byte("prefix"), res, lr, msg.Append(nil, res, lr))
+				got, ok := s.AppendRecord([]byte("prefix"), res, lr, msg)
+				require.True(t, ok)
+				assert.Equal(t, string(want), string(got), "%s event %d", cfg.Protocol, i)
+			}
+			got, ok := s.AppendRecord([]byte("prefix"), res, lr, fixedMessage(""))
+			assert.False(t, ok)
+			assert.Equal(t, "prefix", string(got))
+		}
+	}
+}
