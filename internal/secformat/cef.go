@@ -153,7 +153,31 @@ type CEF struct {
 	resCacheable bool
 	res          atomic.Pointer[resRender]
 	resMisses    atomic.Uint32
+	// simpleStr has the mappings that take any non-empty string as it is (no check of its content,
+	// no CEF key shared with another mapping): the attribute loop stores those without accept.
+	simpleStr uint64
+	// sysField[idx] is 1 + the index in syslogFields (sysKeys) of the record attribute mapping idx
+	// reads, 0 for none, so that the syslog header's fields come from the attribute loop
+	// (appendRecord). sysShared says every key of sysKeys has a mapping of its own; otherwise the
+	// header walks the attributes itself.
+	sysField  [maxMappings]uint8
+	sysShared bool
+	// hdr is the last "Signature ID|Name|" rendered for a record that is not an alert (see
+	// appendCategoryHeader); hdrMisses counts the records whose words differed from it.
+	hdr       atomic.Pointer[hdrRender]
+	hdrMisses atomic.Uint32
 }
+
+// hdrRender is the header's "Signature ID|Name|" for a category, action and outcome. It is not
+// changed once stored, but for hits.
+type hdrRender struct {
+	cat, act, outcome string
+	text              string
+	hits              atomic.Uint32 // records that reused it, counted up to paidHits
+}
+
+// sysKeys are the record attributes the syslog header reads, in the order of syslogFields.
+var sysKeys = [...]string{secevent.KeyCategory, secevent.KeyAction, secevent.KeyOutcome, secevent.KeyEventID, secevent.KeyAlertSeverity}
 
 // NewCEF validates cfg and compiles it, with the schema's CEF column, into a formatter.
 func NewCEF(cfg CEFConfig) (*CEF, error) {
@@ -320,6 +344,33 @@ func NewCEF(cfg CEFConfig) (*CEF, error) {
 			f.headerOnly |= uint64(1) << i
 		}
 		m.plainText = (m.kind == mText || m.kind == mBody) && m.label == "" && m.limit > 0
+		switch m.kind {
+		case mText, mBody, mAddress, mCustomStr:
+			if !m.exact && m.group < 0 {
+				f.simpleStr |= uint64(1) << i
+			}
+		case mHeader:
+			if m.role != roleAlertSeverity && m.group < 0 {
+				f.simpleStr |= uint64(1) << i
+			}
+		}
+	}
+	// The shared walk needs each header key to be the only key of its mapping among the record's.
+	f.sysShared = true
+	owners := map[uint8]int{}
+	for _, idx := range f.attrIdx {
+		owners[idx]++
+	}
+	for i, k := range sysKeys {
+		idx, ok := f.attrIdx[k]
+		if !ok || owners[idx] != 1 {
+			f.sysShared = false
+			break
+		}
+		f.sysField[idx] = uint8(i + 1)
+	}
+	if !f.sysShared {
+		f.sysField = [maxMappings]uint8{}
 	}
 	f.resCacheable = f.resourceIndependent()
 	f.attrKeys, f.resKeys = newKeyTable(f.attrIdx), newKeyTable(f.resIdx)
@@ -460,20 +511,46 @@ func (f *CEF) roleStr(ev *cefEvent, r role) string {
 // Append appends the CEF line for lr (with its resource res) to dst and returns the extended buffer.
 // The line has no trailing newline, no BOM, and never contains a CR or LF byte.
 func (f *CEF) Append(dst []byte, res pcommon.Resource, lr plog.LogRecord) []byte {
+	return f.appendRecord(dst, res, lr, nil)
+}
+
+// appendRecord is Append, with the syslog header of s (when not nil) and a space written in front
+// of the line: s.AppendRecord for the CEF formatter, with the header's fields taken from the walk
+// over the record's attributes that the line needs anyway.
+func (f *CEF) appendRecord(dst []byte, res pcommon.Resource, lr plog.LogRecord, s *Syslog) []byte {
 	var ev cefEvent
 	attrs := lr.Attributes()
 	body := lr.Body()
 	f.accept(&ev, 0, body, body.Type(), false)
+	// sys collects what Syslog.fields would: the first non-empty string of each of sysKeys.
+	var sys [len(sysKeys)]string
 	// Empty values carry nothing and are left out of every format (JSON does the same).
 	for k, v := range attrs.All() {
 		t := pcommon.ValueTypeStr
-		if v.Str() == "" { // a non-empty Str is a string; only the rest pay for Type's switch
+		str := v.Str()
+		if str == "" { // a non-empty Str is a string; only the rest pay for Type's switch
 			if t = v.Type(); t == pcommon.ValueTypeEmpty || t == pcommon.ValueTypeStr {
 				continue
 			}
 		}
 		idx, ok := f.attrKeys.get(k)
-		if !ok || !f.accept(&ev, int(idx), v, t, false) {
+		if !ok {
+			ev.addOverflow(k, false, v)
+			continue
+		}
+		if t == pcommon.ValueTypeStr {
+			if sf := f.sysField[idx]; sf != 0 && sys[sf-1] == "" {
+				sys[sf-1] = str
+			}
+			// A string that its mapping takes as it is: what accept would do, without its checks.
+			if bit := uint64(1) << idx; f.simpleStr&bit != 0 && ev.present&bit == 0 {
+				ev.vals[idx] = v
+				ev.types[idx] = uint8(pcommon.ValueTypeStr)
+				ev.present |= bit
+				continue
+			}
+		}
+		if !f.accept(&ev, int(idx), v, t, false) {
 			ev.addOverflow(k, false, v)
 		}
 	}
@@ -482,6 +559,23 @@ func (f *CEF) Append(dst []byte, res pcommon.Resource, lr plog.LogRecord) []byte
 	rr := f.resourceRender(res)
 	if rr == nil {
 		f.collectResource(&ev, res.Attributes())
+	}
+
+	if s != nil {
+		var sf syslogFields
+		if f.sysShared {
+			sf = syslogFields{category: sys[0], action: sys[1], outcome: sys[2], id: sys[3], alertSeverity: sys[4]}
+		} else {
+			sf = s.fields(lr)
+		}
+		var hp hostPID
+		if rr != nil {
+			hp = rr.hostPID // the same attributes: the same host and pid
+		} else {
+			hp = resourceHostPID(res.Attributes())
+		}
+		dst = s.appendHeader(dst, lr, sf, hp)
+		dst = append(dst, ' ')
 	}
 
 	cat := f.roleStr(&ev, roleCategory)
@@ -496,56 +590,42 @@ func (f *CEF) Append(dst []byte, res pcommon.Resource, lr plog.LogRecord) []byte
 
 	dst = append(dst, f.header...)
 
-	// Signature ID: the alert rule, else category[.action], else the EventName without its prefix.
 	nameRepresented := false
-	mark := len(dst)
-	switch {
-	case isAlert && ruleID != "":
-		dst, _ = appendCEFHeaderValue(dst, ruleID, maxSignatureLen)
-	case cat != "":
-		dst = append(dst, cat...)
-		if act != "" {
-			dst = append(dst, '.')
-			dst = append(dst, act...)
+	if !isAlert && cat != "" {
+		// The common record: what the two switches below write for it, mostly from the last record.
+		dst = f.appendCategoryHeader(dst, cat, act, outcome)
+	} else {
+		// Signature ID: the alert rule, else category[.action], else the EventName without its prefix.
+		switch {
+		case isAlert && ruleID != "":
+			dst, _ = appendCEFHeaderValue(dst, ruleID, maxSignatureLen)
+		case cat != "":
+			dst = appendCategorySignature(dst, cat, act)
+		case eventName != "":
+			dst, _ = appendCEFHeaderValue(dst, strings.TrimPrefix(eventName, secevent.EventNamePrefix), maxSignatureLen)
+			nameRepresented = true
+		default:
+			dst = append(dst, "unknown"...)
 		}
-		dst, _ = escapeTail(dst, mark, true, maxSignatureLen)
-	case eventName != "":
-		dst, _ = appendCEFHeaderValue(dst, strings.TrimPrefix(eventName, secevent.EventNamePrefix), maxSignatureLen)
-		nameRepresented = true
-	default:
-		dst = append(dst, "unknown"...)
-	}
-	dst = append(dst, '|')
+		dst = append(dst, '|')
 
-	// Name: the alert rule's name; else "category action outcome" in words.
-	mark = len(dst)
-	switch {
-	case isAlert && ruleName != "":
-		dst, _ = appendCEFHeaderValue(dst, ruleName, maxNameLen)
-	case isAlert && ruleID != "":
-		dst, _ = appendCEFHeaderValue(dst, ruleID, maxNameLen)
-	case cat != "" || act != "" || outcome != "":
-		for _, w := range [...]string{cat, act, outcome} {
-			if w == "" {
-				continue
-			}
-			if len(dst) > mark {
-				dst = append(dst, ' ')
-			}
-			dst = append(dst, w...)
+		// Name: the alert rule's name; else "category action outcome" in words.
+		switch {
+		case isAlert && ruleName != "":
+			dst, _ = appendCEFHeaderValue(dst, ruleName, maxNameLen)
+		case isAlert && ruleID != "":
+			dst, _ = appendCEFHeaderValue(dst, ruleID, maxNameLen)
+		case cat != "" || act != "" || outcome != "":
+			dst = appendWordsName(dst, cat, act, outcome)
+		case isAlert:
+			dst = append(dst, "alert"...)
+		case eventName != "":
+			dst, _ = appendCEFHeaderValue(dst, eventName, maxNameLen)
+		default:
+			dst = append(dst, "security event"...)
 		}
-		// '_' becomes a space, in the same pass that tells whether the words need escaping.
-		if !wordsToName(dst[mark:]) || len(dst)-mark > maxNameLen {
-			dst, _ = escapeTail(dst, mark, true, maxNameLen)
-		}
-	case isAlert:
-		dst = append(dst, "alert"...)
-	case eventName != "":
-		dst, _ = appendCEFHeaderValue(dst, eventName, maxNameLen)
-	default:
-		dst = append(dst, "security event"...)
+		dst = append(dst, '|')
 	}
-	dst = append(dst, '|')
 
 	// Severity.
 	sev := -1
@@ -584,7 +664,7 @@ func (f *CEF) Append(dst []byte, res pcommon.Resource, lr plog.LogRecord) []byte
 			// needs no escaping and fits.
 			v := ev.vals[idx].Str()
 			dst = append(dst, m.prefix[sp:]...)
-			if len(v) <= m.limit && plainRun(v, 0, len(v), '\\', '=', cefExtClass) == len(v) {
+			if len(v) <= m.limit && isPlain(v, '\\', '=', cefExtClass) {
 				dst = append(dst, v...)
 			} else {
 				dst, _ = appendCEFExtValue(dst, v, m.limit)
@@ -620,6 +700,61 @@ func (f *CEF) Append(dst []byte, res pcommon.Resource, lr plog.LogRecord) []byte
 	if ts != 0 {
 		dst = append(dst, " rt="[sp:]...)
 		dst = appendMillis(dst, uint64(ts/1e6))
+	}
+	return dst
+}
+
+// appendCategoryHeader writes "Signature ID|Name|" for a record that is not an alert and has a
+// category: category[.action] and the words of category, action and outcome. The records of a
+// batch mostly share them, so the text is kept with the words it was rendered from and reused while
+// they are equal (compared by content). A new text is kept on the terms of the resource's rendering
+// (paidHits, missesPerRender): two allocations come with at least 16 records.
+func (f *CEF) appendCategoryHeader(dst []byte, cat, act, outcome string) []byte {
+	h := f.hdr.Load()
+	if h != nil && h.cat == cat && h.act == act && h.outcome == outcome {
+		if h.hits.Load() < paidHits {
+			h.hits.Add(1)
+		}
+		return append(dst, h.text...)
+	}
+	mark := len(dst)
+	dst = appendCategorySignature(dst, cat, act)
+	dst = append(dst, '|')
+	dst = appendWordsName(dst, cat, act, outcome)
+	dst = append(dst, '|')
+	if h == nil || h.hits.Load() >= paidHits || f.hdrMisses.Add(1)%missesPerRender == 0 {
+		f.hdr.Store(&hdrRender{cat: cat, act: act, outcome: outcome, text: string(dst[mark:])})
+	}
+	return dst
+}
+
+// appendCategorySignature writes the Signature ID category[.action].
+func appendCategorySignature(dst []byte, cat, act string) []byte {
+	mark := len(dst)
+	dst = append(dst, cat...)
+	if act != "" {
+		dst = append(dst, '.')
+		dst = append(dst, act...)
+	}
+	dst, _ = escapeTail(dst, mark, true, maxSignatureLen)
+	return dst
+}
+
+// appendWordsName writes the Name "category action outcome" (the non-empty ones), '_' as a space.
+func appendWordsName(dst []byte, cat, act, outcome string) []byte {
+	mark := len(dst)
+	for _, w := range [...]string{cat, act, outcome} {
+		if w == "" {
+			continue
+		}
+		if len(dst) > mark {
+			dst = append(dst, ' ')
+		}
+		dst = append(dst, w...)
+	}
+	// '_' becomes a space, in the same pass that tells whether the words need escaping.
+	if !wordsToName(dst[mark:]) || len(dst)-mark > maxNameLen {
+		dst, _ = escapeTail(dst, mark, true, maxNameLen)
 	}
 	return dst
 }
@@ -821,7 +956,7 @@ func escapeTail(dst []byte, mark int, header bool, max int) ([]byte, bool) {
 	if header {
 		esc, c2, cls = appendCEFHeaderValue, '|', cefHeaderClass
 	}
-	if (max <= 0 || len(raw) <= max) && plainRun(raw, 0, len(raw), '\\', c2, cls) == len(raw) {
+	if (max <= 0 || len(raw) <= max) && isPlain(raw, '\\', c2, cls) {
 		return dst, false
 	}
 	// esc appends after rawEnd; should append move dst, raw still reads the old array.
@@ -830,10 +965,30 @@ func escapeTail(dst []byte, mark int, header bool, max int) ([]byte, bool) {
 	return dst[:mark+n], cut
 }
 
-// appendInt writes n in decimal. strconv writes two digits per division (and small values from a
-// table), which matters for rt's 13 digits on every line.
+// appendInt writes n in decimal. The values of ports, counts and PRI (0..10^8) are written here,
+// two digits at a time from the table, into a small array appended at once; strconv takes the rest.
 func appendInt(dst []byte, n int64) []byte {
-	return strconv.AppendInt(dst, n, 10)
+	if n < 0 || n >= 1e8 {
+		return strconv.AppendInt(dst, n, 10)
+	}
+	u := uint32(n)
+	var b [8]byte
+	i := len(b)
+	for u >= 100 {
+		q := u / 100
+		r := u - q*100
+		i -= 2
+		b[i], b[i+1] = digitPairs[2*r], digitPairs[2*r+1]
+		u = q
+	}
+	if u >= 10 {
+		i -= 2
+		b[i], b[i+1] = digitPairs[2*u], digitPairs[2*u+1]
+	} else {
+		i--
+		b[i] = byte('0' + u)
+	}
+	return append(dst, b[i:]...)
 }
 
 // Overflow JSON: raw JSON is measured against the custom-string limit, then CEF-escaped in place.

@@ -30,6 +30,8 @@ type resRender struct {
 	// overflow entry of its own, "" when the resource has none either.
 	overAlone string
 	hits      atomic.Uint32 // records that reused it, counted up to paidHits
+	// hostPID is what a syslog header takes from the resource (Syslog.AppendRecord with CEF).
+	hostPID hostPID
 }
 
 // renderedAttr is an attribute as compared: scalars only (a resource holding a map, slice or bytes
@@ -194,7 +196,7 @@ func scalarBits(v pcommon.Value) uint64 {
 // renderResource renders attrs (scalars only) as Append would write them. All the text goes to one
 // buffer, made a string once; the pairs and members are slices of it.
 func (f *CEF) renderResource(attrs pcommon.Map) *resRender {
-	rr := &resRender{attrs: make([]renderedAttr, 0, attrs.Len())}
+	rr := &resRender{attrs: make([]renderedAttr, 0, attrs.Len()), hostPID: resourceHostPID(attrs)}
 	for k, v := range attrs.All() {
 		a := renderedAttr{key: k, t: v.Type()}
 		if a.t == pcommon.ValueTypeStr {

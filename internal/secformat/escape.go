@@ -89,6 +89,42 @@ func plainRun(s string, i, end int, c1, c2 byte, cls *byteClass) int {
 	return plainBytes(s, i, end, cls)
 }
 
+// isPlain reports whether plainRun(s, 0, len(s), c1, c2, cls) == len(s): the common question for a
+// whole value. Without an index to return, the words' tests are ORed together and looked at once,
+// and a value of 4..7 bytes is tested as one word made of its first and last four bytes (instead
+// of byte by byte). notPlain flags a word only when one of its bytes is special (its false alarms
+// come with a true one), so the answer needs no byte loop.
+func isPlain(s string, c1, c2 byte, cls *byteClass) bool {
+	r1, r2 := lsb*uint64(c1), lsb*uint64(c2)
+	n := len(s)
+	if n >= 8 {
+		var acc uint64
+		i := 0
+		for ; i+16 <= n; i += 16 {
+			acc |= notPlain(load64(s, i), r1, r2) | notPlain(load64(s, i+8), r1, r2)
+		}
+		if i+8 <= n {
+			acc |= notPlain(load64(s, i), r1, r2)
+		}
+		return acc|notPlain(load64(s, n-8), r1, r2) == 0
+	}
+	if n >= 4 {
+		return notPlain(uint64(load32(s, 0))|uint64(load32(s, n-4))<<32, r1, r2) == 0
+	}
+	for i := 0; i < n; i++ {
+		if cls[s[i]] != clsPlain {
+			return false
+		}
+	}
+	return true
+}
+
+// load32 reads s[i:i+4] as a little-endian word (see load64).
+func load32(s string, i int) uint32 {
+	w := s[i : i+4]
+	return uint32(w[0]) | uint32(w[1])<<8 | uint32(w[2])<<16 | uint32(w[3])<<24
+}
+
 func plainBytes(s string, i, end int, cls *byteClass) int {
 	for i < end && cls[s[i]] == clsPlain {
 		i++
@@ -200,10 +236,10 @@ func appendCEFExtValue(dst []byte, s string, max int) ([]byte, bool) {
 	// The plain prefix is found once. A value that is plain throughout (the common case) keeps its
 	// length when repaired, so it fits exactly when len(s) <= max: one scan, one copy, and no
 	// cutPoint. Otherwise the prefix (up to the cut) is copied as the loop below would copy it.
-	j := plainRun(s, 0, len(s), '\\', '=', cefExtClass)
-	if j == len(s) && (max <= 0 || len(s) <= max) {
+	if (max <= 0 || len(s) <= max) && isPlain(s, '\\', '=', cefExtClass) {
 		return append(dst, s...), false
 	}
+	j := plainRun(s, 0, len(s), '\\', '=', cefExtClass)
 	limit, cut := cutPoint(s, max, 1)
 	j = min(j, limit)
 	dst = append(dst, s[:j]...)
@@ -248,10 +284,10 @@ func appendCEFHeaderValue(dst []byte, s string, max int) ([]byte, bool) {
 	// The plain prefix is found once. A value that is plain throughout (the common case) keeps its
 	// length when repaired, so it fits exactly when len(s) <= max: one scan, one copy, and no
 	// cutPoint. Otherwise the prefix (up to the cut) is copied as the loop below would copy it.
-	j := plainRun(s, 0, len(s), '\\', '|', cefHeaderClass)
-	if j == len(s) && (max <= 0 || len(s) <= max) {
+	if (max <= 0 || len(s) <= max) && isPlain(s, '\\', '|', cefHeaderClass) {
 		return append(dst, s...), false
 	}
+	j := plainRun(s, 0, len(s), '\\', '|', cefHeaderClass)
 	limit, cut := cutPoint(s, max, 1)
 	j = min(j, limit)
 	dst = append(dst, s[:j]...)

@@ -47,6 +47,7 @@ func TestWordAtATimeScansMatchBytes(t *testing.T) {
 					want++
 				}
 				require.Equal(t, want, plainRun(s, i, len(s), '\\', c.c2, c.cls), "%q from %d", s, i)
+				require.Equal(t, want == len(s), isPlain(s[i:], '\\', c.c2, c.cls), "isPlain %q from %d", s, i)
 			}
 		}
 		// isPlain3: no control, DEL, non-ASCII, '\', '"' or '='.

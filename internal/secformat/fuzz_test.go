@@ -27,6 +27,9 @@ func FuzzCEFRoundTrip(f *testing.F) {
 		f.Add(s, t, s, t, s, t, s, t)
 	}
 	def := defaultCEF(f)
+	sdCfg := DefaultSyslogConfig()
+	sdCfg.StructuredData = true
+	sys := mustSyslog(f, sdCfg)
 	f.Fuzz(func(t *testing.T, body, user, src, action, category, vendor, extraKey, extraVal string) {
 		cf := def
 		cfg := DefaultCEFConfig()
@@ -44,6 +47,11 @@ func FuzzCEFRoundTrip(f *testing.F) {
 		line := cf.Append(nil, r, lr)
 		if bytes.ContainsAny(line, "\r\n") {
 			t.Fatalf("CR or LF in output: %q", line)
+		}
+		// The syslog message written around the line in one pass (the header's fields from the CEF
+		// formatter's walk) is the one Append writes around it.
+		if msg, _ := sys.AppendRecord(nil, r, lr, cf); string(msg) != string(sys.Append(nil, r, lr, line)) {
+			t.Fatalf("AppendRecord: %q\nAppend: %q", msg, sys.Append(nil, r, lr, line))
 		}
 		if !utf8.Valid(line) {
 			t.Fatalf("invalid UTF-8 in output: %q", line)

@@ -150,14 +150,19 @@ func validSDID(s string) bool {
 // Syslog writes syslog headers in front of formatted events. It is built once by NewSyslog and is
 // safe for concurrent use.
 type Syslog struct {
-	rfc3164  bool
-	facility int
-	appName  string // RFC 5424 APP-NAME, sanitized
-	tag      string // RFC 3164 TAG
-	hostname string // configured HOSTNAME, sanitized; "" = per record
-	fallback string // os.Hostname(), sanitized, "-" when unknown
-	sd       bool
-	sdOpen   string // "[otsec@32473"
+	rfc3164   bool
+	facility  int
+	appName   string // RFC 5424 APP-NAME, sanitized
+	tag       string // RFC 3164 TAG
+	hostname  string // configured HOSTNAME, sanitized; "" = per record
+	fallback  string // os.Hostname(), sanitized, "-" when unknown
+	appNameSp string // " " + appName + " ", as it stands in the RFC 5424 header
+	sd        bool
+	sdOpen    string // "[otsec@32473"
+	// pri holds, for each syslog severity, the header's start up to the timestamp: "<PRI>" and,
+	// in RFC 5424, the version ("<132>1 "). PRI takes one of eight values per formatter, so they are
+	// written once here rather than in decimal on every message.
+	pri [8]string
 }
 
 // NewSyslog validates cfg and builds the header writer.
@@ -173,6 +178,14 @@ func NewSyslog(cfg SyslogConfig) (*Syslog, error) {
 		tag:      string(appendAlnum(nil, cfg.AppName, maxTagLen)),
 		sd:       cfg.StructuredData,
 		sdOpen:   "[" + cfg.StructuredDataID,
+	}
+	s.appNameSp = " " + s.appName + " "
+	for sev := range s.pri {
+		p := "<" + strconv.Itoa(fac*8+sev) + ">"
+		if !s.rfc3164 {
+			p += "1 "
+		}
+		s.pri[sev] = p
 	}
 	if cfg.Hostname != "" {
 		s.hostname = string(appendPrintASCII(nil, cfg.Hostname, maxHostnameLen))
@@ -229,11 +242,16 @@ func (s *Syslog) Priority(lr plog.LogRecord) int {
 }
 
 func (s *Syslog) priority(lr plog.LogRecord, sf syslogFields) int {
+	return s.facility*8 + s.severity(lr, sf)
+}
+
+// severity is the syslog severity (0..7) of PRI.
+func (s *Syslog) severity(lr plog.LogRecord, sf syslogFields) int {
 	sev, ok := AlertSyslogSeverity(sf.alertSeverity)
 	if !ok {
 		sev = SyslogSeverity(lr.SeverityNumber())
 	}
-	return s.facility*8 + sev
+	return sev
 }
 
 // Append writes the syslog header for record lr (resource res) and then msg (the CEF line or JSON
@@ -244,60 +262,7 @@ func (s *Syslog) priority(lr plog.LogRecord, sf syslogFields) int {
 // RFC 5424: <PRI>1 TIMESTAMP HOSTNAME APP-NAME PROCID MSGID SD MSG.
 // RFC 3164: <PRI>Mmm dd hh:mm:ss HOSTNAME TAG: MSG (time in UTC, day space-padded).
 func (s *Syslog) Append(dst []byte, res pcommon.Resource, lr plog.LogRecord, msg []byte) []byte {
-	sf := s.fields(lr)
-	dst = append(dst, '<')
-	dst = appendInt(dst, int64(s.priority(lr, sf)))
-	dst = append(dst, '>')
-
-	ts := lr.Timestamp()
-	if ts == 0 {
-		ts = lr.ObservedTimestamp()
-	}
-	resAttrs := res.Attributes()
-
-	if s.rfc3164 {
-		// RFC 3164 has no "unknown time": a record without any time gets the Unix epoch, which no
-		// reader mistakes for the time of sending.
-		dst = time.Unix(0, int64(ts)).UTC().AppendFormat(dst, time.Stamp)
-		dst = append(dst, ' ')
-		dst = s.appendHost(dst, resAttrs)
-		dst = append(dst, ' ')
-		dst = append(dst, s.tag...)
-		dst = append(dst, ':')
-	} else {
-		dst = append(dst, '1', ' ')
-		if ts == 0 {
-			dst = append(dst, '-')
-		} else {
-			dst = appendRFC3339UnixNano(dst, int64(ts), 6)
-		}
-		dst = append(dst, ' ')
-		host, pid, hostOK, pidOK := resourceHostPID(resAttrs)
-		dst = s.appendHostValue(dst, host, hostOK)
-		dst = append(dst, ' ')
-		dst = append(dst, s.appName...)
-		dst = append(dst, ' ')
-		if pidOK && !isEmptyValue(pid) {
-			switch pid.Type() {
-			case pcommon.ValueTypeStr:
-				dst = appendPrintASCII(dst, pid.Str(), maxProcIDLen)
-			case pcommon.ValueTypeInt:
-				dst = appendInt(dst, pid.Int())
-			default:
-				dst = append(dst, '-')
-			}
-		} else {
-			dst = append(dst, '-')
-		}
-		dst = append(dst, ' ')
-		dst = appendPrintASCII(dst, sf.category, maxMsgIDLen)
-		dst = append(dst, ' ')
-		if s.sd {
-			dst = s.appendSD(dst, sf)
-		} else {
-			dst = append(dst, '-')
-		}
-	}
+	dst = s.appendHeader(dst, lr, s.fields(lr), resourceHostPID(res.Attributes()))
 	if len(msg) == 0 {
 		return dst
 	}
@@ -317,6 +282,62 @@ func (s *Syslog) Append(dst []byte, res pcommon.Resource, lr plog.LogRecord, msg
 	return dst
 }
 
+// appendHeader writes the header (up to, without, the space before MSG), with sf the record's
+// fields(lr) and hp its resource's resourceHostPID.
+func (s *Syslog) appendHeader(dst []byte, lr plog.LogRecord, sf syslogFields, hp hostPID) []byte {
+	if sev := s.severity(lr, sf); uint(sev) < uint(len(s.pri)) {
+		dst = append(dst, s.pri[sev]...)
+	} else { // not reached: every severity the tables give is 0..7
+		dst = append(dst, '<')
+		dst = appendInt(dst, int64(s.facility*8+sev))
+		dst = append(dst, '>')
+		if !s.rfc3164 {
+			dst = append(dst, '1', ' ')
+		}
+	}
+
+	ts := lr.Timestamp()
+	if ts == 0 {
+		ts = lr.ObservedTimestamp()
+	}
+	if s.rfc3164 {
+		// RFC 3164 has no "unknown time": a record without any time gets the Unix epoch, which no
+		// reader mistakes for the time of sending.
+		dst = time.Unix(0, int64(ts)).UTC().AppendFormat(dst, time.Stamp)
+		dst = append(dst, ' ')
+		dst = s.appendHostValue(dst, hp.host)
+		dst = append(dst, ' ')
+		dst = append(dst, s.tag...)
+		dst = append(dst, ':')
+	} else {
+		if ts == 0 {
+			dst = append(dst, '-')
+		} else {
+			dst = appendRFC3339UnixNano(dst, int64(ts), 6)
+		}
+		dst = append(dst, ' ')
+		dst = s.appendHostValue(dst, hp.host)
+		dst = append(dst, s.appNameSp...)
+		switch hp.pidType {
+		case pcommon.ValueTypeStr:
+			dst = appendPrintASCII(dst, hp.pidStr, maxProcIDLen)
+		case pcommon.ValueTypeInt:
+			dst = appendInt(dst, hp.pidInt)
+		default:
+			dst = append(dst, '-')
+		}
+		dst = append(dst, ' ')
+		dst = appendPrintASCII(dst, sf.category, maxMsgIDLen)
+		if s.sd {
+			dst = append(dst, ' ')
+			dst = s.appendSD(dst, sf)
+		} else {
+			dst = append(dst, ' ', '-')
+		}
+	}
+	return dst
+}
+
 // MessageFormatter writes one record's MSG part: CEF or JSON.
 type MessageFormatter interface {
 	Append(dst []byte, res pcommon.Resource, lr plog.LogRecord) []byte
@@ -327,8 +348,20 @@ type MessageFormatter interface {
 // MSG's copy. When msg writes nothing it returns dst unchanged and false: a syslog message without
 // MSG carries no event.
 func (s *Syslog) AppendRecord(dst []byte, res pcommon.Resource, lr plog.LogRecord, msg MessageFormatter) ([]byte, bool) {
+	switch m := msg.(type) {
+	case *CEF:
+		// The CEF formatter walks the record's attributes anyway: it hands the header the fields it
+		// needs from that walk and writes it in front of the line. Its lines never hold a CR or LF
+		// (FuzzCEFRoundTrip checks it), so they are not searched for one.
+		return m.appendRecord(dst, res, lr, s), true
+	case *JSON:
+		// Never empty, and never a raw CR or LF (FuzzJSONRoundTrip checks it).
+		dst = s.appendHeader(dst, lr, s.fields(lr), resourceHostPID(res.Attributes()))
+		dst = append(dst, ' ')
+		return m.Append(dst, res, lr), true
+	}
 	start := len(dst)
-	dst = s.Append(dst, res, lr, nil)
+	dst = s.appendHeader(dst, lr, s.fields(lr), resourceHostPID(res.Attributes()))
 	dst = append(dst, ' ')
 	msgStart := len(dst)
 	dst = msg.Append(dst, res, lr)
@@ -356,40 +389,53 @@ func indexCRLF(b []byte) int {
 	return -1
 }
 
-func (s *Syslog) appendHost(dst []byte, resAttrs pcommon.Map) []byte {
-	h, ok := pcommon.Value{}, false
-	if s.hostname == "" {
-		h, ok = resAttrs.Get(secevent.KeyHostName)
-	}
-	return s.appendHostValue(dst, h, ok)
-}
-
-// appendHostValue writes HOSTNAME: the configured one, else the resource's host.name h (ok when the
-// resource has one), else the collector's.
-func (s *Syslog) appendHostValue(dst []byte, h pcommon.Value, ok bool) []byte {
+// appendHostValue writes HOSTNAME: the configured one, else the resource's host.name h (a
+// non-empty string), else the collector's.
+func (s *Syslog) appendHostValue(dst []byte, h string) []byte {
 	if s.hostname != "" {
 		return append(dst, s.hostname...)
 	}
-	if ok && h.Type() == pcommon.ValueTypeStr && h.Str() != "" {
-		return appendPrintASCII(dst, h.Str(), maxHostnameLen)
+	if h != "" {
+		return appendPrintASCII(dst, h, maxHostnameLen)
 	}
 	return append(dst, s.fallback...)
 }
 
-// resourceHostPID is resAttrs.Get of host.name and of process.pid (the first of each) in one pass.
-func resourceHostPID(resAttrs pcommon.Map) (host, pid pcommon.Value, hostOK, pidOK bool) {
+// hostPID is what the header takes from the resource: the first host.name when it is a non-empty
+// string, and the first process.pid when it is a non-empty string or an int (pidType says which;
+// ValueTypeEmpty for none or any other value).
+type hostPID struct {
+	host    string
+	pidType pcommon.ValueType
+	pidStr  string
+	pidInt  int64
+}
+
+// resourceHostPID finds the resource's host.name and process.pid (the first of each) in one pass.
+func resourceHostPID(resAttrs pcommon.Map) hostPID {
+	var hp hostPID
+	hostOK, pidOK := false, false
 	for k, v := range resAttrs.All() {
 		switch {
 		case !hostOK && k == secevent.KeyHostName:
-			host, hostOK = v, true
+			hostOK = true
+			hp.host = v.Str() // "" unless a string
 		case !pidOK && k == ResourceProcessPID:
-			pid, pidOK = v, true
+			pidOK = true
+			switch v.Type() {
+			case pcommon.ValueTypeStr:
+				if hp.pidStr = v.Str(); hp.pidStr != "" {
+					hp.pidType = pcommon.ValueTypeStr
+				}
+			case pcommon.ValueTypeInt:
+				hp.pidType, hp.pidInt = pcommon.ValueTypeInt, v.Int()
+			}
 		}
 		if hostOK && pidOK {
 			break
 		}
 	}
-	return host, pid, hostOK, pidOK
+	return hp
 }
 
 // appendSD writes [SD-ID id="..." cat="..." act="..." outcome="..."] with the params the record has.

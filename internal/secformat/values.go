@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"math"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -256,6 +257,35 @@ func appendRFC3339UTC(dst []byte, t time.Time, frac int) []byte {
 	return append(dst, 'Z')
 }
 
+// lastDate caches civilDate's last answer: the records formatted one after the other mostly share
+// their day. It packs days+1 (bits 32..63; 0 is "none") with the year (bits 16..31), month (8..15)
+// and day (0..7), so that one atomic word holds a consistent entry without a lock. Whichever
+// formatter stores last wins; a stale entry is only a miss.
+var lastDate atomic.Uint64
+
+// civilDate returns the calendar date of the day number days (since 1970-01-01, >= 0).
+func civilDate(days int64) (year, month, day int64) {
+	if c := lastDate.Load(); c>>32 == uint64(days)+1 {
+		return int64(c >> 16 & 0xffff), int64(c >> 8 & 0xff), int64(c & 0xff)
+	}
+	// Days since 0000-03-01 in the proleptic Gregorian calendar, split into 400-year eras.
+	z := days + 719468
+	era := z / 146097
+	doe := z - era*146097                                  // day of era, 0..146096
+	yoe := (doe - doe/1460 + doe/36524 - doe/146096) / 365 // year of era, 0..399
+	year = yoe + era*400
+	doy := doe - (365*yoe + yoe/4 - yoe/100) // day of the year starting on March 1
+	mp := (5*doy + 2) / 153                  // month starting with March = 0
+	day = doy - (153*mp+2)/5 + 1
+	month = mp + 3
+	if month > 12 {
+		month -= 12
+		year++
+	}
+	lastDate.Store((uint64(days)+1)<<32 | uint64(year)<<16 | uint64(month)<<8 | uint64(day))
+	return year, month, day
+}
+
 // appendRFC3339UnixNano is appendRFC3339UTC(dst, time.Unix(0, ns), frac) for the record timestamps
 // of every event: the calendar date comes straight from the day number (the civil-from-days
 // algorithm of H. Hinnant, "chrono-Compatible Low-Level Date Algorithms"), without building a
@@ -267,41 +297,29 @@ func appendRFC3339UnixNano(dst []byte, ns int64, frac int) []byte {
 	}
 	secs, nsec := ns/1e9, ns%1e9
 	days, sod := secs/86400, secs%86400
-	// Days since 0000-03-01 in the proleptic Gregorian calendar, split into 400-year eras.
-	z := days + 719468
-	era := z / 146097
-	doe := z - era*146097                                  // day of era, 0..146096
-	yoe := (doe - doe/1460 + doe/36524 - doe/146096) / 365 // year of era, 0..399
-	year := yoe + era*400
-	doy := doe - (365*yoe + yoe/4 - yoe/100) // day of the year starting on March 1
-	mp := (5*doy + 2) / 153                  // month starting with March = 0
-	day := doy - (153*mp+2)/5 + 1
-	month := mp + 3
-	if month > 12 {
-		month -= 12
-		year++
-	}
+	year, month, day := civilDate(days)
 	hour, minute, sec := sod/3600, sod/60%60, sod%60
-	// Every field is two digits (the year two pairs), taken from the table of pairs.
+	// Every field is two digits (the year two pairs), taken from the table of pairs. The text is
+	// composed in b and appended once.
 	cc, yy := 2*(year/100), 2*(year%100)
 	month, day, hour, minute, sec = 2*month, 2*day, 2*hour, 2*minute, 2*sec
-	dst = append(dst,
+	b := [30]byte{
 		digitPairs[cc], digitPairs[cc+1], digitPairs[yy], digitPairs[yy+1], '-',
 		digitPairs[month], digitPairs[month+1], '-',
 		digitPairs[day], digitPairs[day+1], 'T',
 		digitPairs[hour], digitPairs[hour+1], ':',
 		digitPairs[minute], digitPairs[minute+1], ':',
-		digitPairs[sec], digitPairs[sec+1], '.')
-	// The nine fraction digits: the last alone, the others two at a time.
-	var digits [9]byte
+		digitPairs[sec], digitPairs[sec+1], '.'}
+	// The nine fraction digits (b[20:29]): the last alone, the others two at a time.
 	n := uint32(nsec)
-	digits[8] = byte('0' + n%10)
+	b[28] = byte('0' + n%10)
 	n /= 10
-	for i := 7; i > 0; i -= 2 {
+	for i := 27; i > 20; i -= 2 {
 		r := n % 100
 		n /= 100
-		digits[i-1], digits[i] = digitPairs[2*r], digitPairs[2*r+1]
+		b[i-1], b[i] = digitPairs[2*r], digitPairs[2*r+1]
 	}
-	dst = append(dst, digits[:frac]...)
-	return append(dst, 'Z')
+	frac = min(max(frac, 0), 9)
+	b[20+frac] = 'Z'
+	return append(dst, b[:21+frac]...)
 }
