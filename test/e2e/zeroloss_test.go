@@ -11,10 +11,12 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
 	"math/big"
+	mathrand "math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -388,12 +390,21 @@ func TestZeroLossDiskFull(t *testing.T) {
 		"OTELCOL_SIEM_SYSLOG_ENDPOINT":  rs.TLSAddr,
 		"OTELCOL_SIEM_SYSLOG_CA_FILE":   certs.CAFile,
 	}})
-	// ~1 KiB per event, so that 2 MiB fills after a few thousand.
-	body := "Failed login attempt for bob " + strings.Repeat("x", 900)
+	// ~1 KiB per event, so that 2 MiB fills after a few thousand. cef_syslog compresses what it
+	// queues (S2), so each event carries its own random text: a repeated one would shrink to
+	// almost nothing and the disk would never fill.
+	rnd := mathrand.New(mathrand.NewPCG(1, 2))
 	var accepted, refused []string
 	var clientErrs []string
 	for b := 0; b < maxBatches && len(refused) < 3*batch; b++ {
-		events := zlFailedLogins("zl4d", b*batch, (b+1)*batch, "bob", body)
+		events := zlFailedLogins("zl4d", b*batch, (b+1)*batch, "bob", "")
+		for i := range events {
+			noise := make([]byte, 675)
+			for j := range noise {
+				noise[j] = byte(rnd.Uint32())
+			}
+			events[i].Body = "Failed login attempt for bob " + base64.StdEncoding.EncodeToString(noise)
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 		err := col.SendGRPC(ctx, testcollector.Logs("unified-ot-connector", events...))
 		cancel()
