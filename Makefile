@@ -87,7 +87,7 @@ bench: $(BENCHSTAT) ## Go benchmarks (BENCH_COUNT runs each), summarised by benc
 
 # End-to-end benchmark: otelcol-siem and the contrib syslogexporter baseline side by side, same
 # OTLP load, same loopback sink; results into _out/bench-e2e.md (copied into docs/performance.md).
-BENCH_E2E_FLAGS ?= -events 200000 -runs 3
+BENCH_E2E_FLAGS ?= -events 400000 -runs 5
 bench-e2e: build $(BASELINE_BIN) ## end-to-end benchmark vs contrib syslogexporter v0.148.0 and the raw-socket floor
 	@mkdir -p _out
 	$(GO) run ./cmd/siem-bench -siem $(BIN) -baseline $(BASELINE_BIN) -out _out/bench-e2e.md $(BENCH_E2E_FLAGS)

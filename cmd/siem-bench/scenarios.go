@@ -104,10 +104,9 @@ func runBacklog(o options, sc string, table *strings.Builder) error {
 	if err != nil {
 		return err
 	}
-	meds := map[string]result{}
-	for _, dist := range []string{distBaseline, distSIEM} {
-		var runs []result
-		for i := 0; i < o.runs; i++ {
+	runs := map[string][]result{}
+	for i := 0; i < o.runs; i++ {
+		for _, dist := range []string{distBaseline, distSIEM} {
 			addr := fmt.Sprintf("127.0.0.1:%d", freePort())
 			r, err := startDistribution(o, dist, dest{syslogAddr: addr}, true, tmp, "")
 			if err != nil {
@@ -119,15 +118,10 @@ func runBacklog(o options, sc string, table *strings.Builder) error {
 				return fmt.Errorf("%s %s run %d: %w", sc, dist, i+1, err)
 			}
 			fmt.Fprintf(os.Stderr, "%s %s run %d: drained %.0f events/s\n", sc, dist, i+1, res.EventsPerSec)
-			runs = append(runs, res)
+			runs[dist] = append(runs[dist], res)
 		}
-		meds[dist] = median(runs)
 	}
-	base := meds[distBaseline]
-	for _, dist := range []string{distBaseline, distSIEM} {
-		m := meds[dist]
-		fmt.Fprintf(table, "| %s (100 000 queued, drain rate) | %s | %.0f | %.2f× | %.2f | %.0f |\n", sc, dist, m.EventsPerSec, m.EventsPerSec/base.EventsPerSec, m.CPUPerMEvent, m.PeakRSSMB)
-	}
+	writeRows(table, sc+" (100 000 queued, drain rate)", runs)
 	return nil
 }
 
