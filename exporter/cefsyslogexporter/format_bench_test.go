@@ -5,8 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"go.opentelemetry.io/collector/pdata/plog"
-
 	"github.com/unified-ot/otelcol-siem/internal/benchload"
 )
 
@@ -16,14 +14,11 @@ import (
 func BenchmarkFormatLogs(b *testing.B) {
 	env := newTestEnv(b)
 	e := newStartedExporter(b, env, testConfig(TransportTCP, "127.0.0.1:1"))
-	buf, err := (&plog.ProtoMarshaler{}).MarshalLogs(benchload.FailedLogins(benchload.Batch, benchload.Batch, "fmt", time.Now())[0])
+	reqs, err := benchload.Received(benchload.Batch, benchload.Batch, "fmt", time.Now())
 	if err != nil {
 		b.Fatal(err)
 	}
-	ld, err := (&plog.ProtoUnmarshaler{}).UnmarshalLogs(buf)
-	if err != nil {
-		b.Fatal(err)
-	}
+	ld := reqs[0]
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := e.formatLogs(context.Background(), ld); err != nil {

@@ -72,6 +72,24 @@ func FailedLogins(n, batch int, idPrefix string, now time.Time) []plog.Logs {
 	return out
 }
 
+// Received is FailedLogins as an OTLP receiver hands it on: each request encoded to protobuf and
+// decoded again, so that keys and values are the decoder's strings and slices have the decoder's
+// capacities, not the builder's constants.
+func Received(n, batch int, idPrefix string, now time.Time) ([]plog.Logs, error) {
+	built := FailedLogins(n, batch, idPrefix, now)
+	out := make([]plog.Logs, len(built))
+	for i, ld := range built {
+		buf, err := (&plog.ProtoMarshaler{}).MarshalLogs(ld)
+		if err != nil {
+			return nil, err
+		}
+		if out[i], err = (&plog.ProtoUnmarshaler{}).UnmarshalLogs(buf); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
 // envDefault matches ${env:NAME:-default} in the site configuration.
 var envDefault = regexp.MustCompile(`\$\{env:[A-Za-z0-9_]+:-([^}]*)\}`)
 

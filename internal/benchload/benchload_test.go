@@ -7,6 +7,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/pdata/plog"
 
 	"github.com/unified-ot/otelcol-siem/secevent"
 )
@@ -21,6 +22,20 @@ func TestFailedLogins(t *testing.T) {
 	user, _ := lr.Attributes().Get(secevent.KeyUserName)
 	assert.Equal(t, "operator199@plant-a.example", user.Str(), "1199 mod 1000 accounts")
 	assert.Equal(t, int64(1199000), lr.Timestamp().AsTime().UnixNano())
+}
+
+func TestReceived(t *testing.T) {
+	got, err := Received(600, 500, "r", time.Unix(0, 0))
+	require.NoError(t, err)
+	require.Len(t, got, 2)
+	want := FailedLogins(600, 500, "r", time.Unix(0, 0))
+	for i := range got {
+		// Equal content after the protobuf round trip.
+		assert.Equal(t, want[i].LogRecordCount(), got[i].LogRecordCount())
+		wb, _ := (&plog.JSONMarshaler{}).MarshalLogs(want[i])
+		gb, _ := (&plog.JSONMarshaler{}).MarshalLogs(got[i])
+		assert.JSONEq(t, string(wb), string(gb))
+	}
 }
 
 func TestSiteConfig(t *testing.T) {
