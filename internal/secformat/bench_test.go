@@ -60,15 +60,11 @@ func BenchmarkSyslog5424CEF(b *testing.B) {
 // strings are the decoder's. The benchmarks below format its records in turn, one per op.
 func benchLoadRecords(b *testing.B) (pcommon.Resource, plog.LogRecordSlice) {
 	b.Helper()
-	buf, err := (&plog.ProtoMarshaler{}).MarshalLogs(benchload.FailedLogins(benchload.Batch, benchload.Batch, "fmt", time.Now())[0])
+	reqs, err := benchload.Received(benchload.Batch, benchload.Batch, "fmt", time.Now())
 	if err != nil {
 		b.Fatal(err)
 	}
-	ld, err := (&plog.ProtoUnmarshaler{}).UnmarshalLogs(buf)
-	if err != nil {
-		b.Fatal(err)
-	}
-	rl := ld.ResourceLogs().At(0)
+	rl := reqs[0].ResourceLogs().At(0)
 	return rl.Resource(), rl.ScopeLogs().At(0).LogRecords()
 }
 

@@ -520,8 +520,15 @@ func (f *CEF) Append(dst []byte, res pcommon.Resource, lr plog.LogRecord) []byte
 func (f *CEF) appendRecord(dst []byte, res pcommon.Resource, lr plog.LogRecord, s *Syslog) []byte {
 	var ev cefEvent
 	attrs := lr.Attributes()
-	body := lr.Body()
-	f.accept(&ev, 0, body, body.Type(), false)
+	// The Body first (mapping 0): a non-empty string, the common body, is stored as accept would store
+	// it (nothing is present yet to share msg with), without its checks or Type's switch.
+	if body := lr.Body(); body.Str() != "" {
+		ev.vals[0] = body
+		ev.types[0] = uint8(pcommon.ValueTypeStr)
+		ev.present = 1
+	} else {
+		f.accept(&ev, 0, body, body.Type(), false)
+	}
 	// sys collects what Syslog.fields would: the first non-empty string of each of sysKeys.
 	var sys [len(sysKeys)]string
 	// Empty values carry nothing and are left out of every format (JSON does the same).
@@ -834,18 +841,16 @@ const digitPairs = "00010203040506070809" + "10111213141516171819" + "2021222324
 
 // isSchemaEventName reports whether name is exactly "security.<cat>[.<act>]".
 func isSchemaEventName(name, cat, act string) bool {
-	if cat == "" || !strings.HasPrefix(name, secevent.EventNamePrefix) {
+	// The length settles most names that differ; equal lengths leave three comparisons.
+	n := len(secevent.EventNamePrefix) + len(cat)
+	if act != "" {
+		n += 1 + len(act)
+	}
+	if cat == "" || len(name) != n || name[:len(secevent.EventNamePrefix)] != secevent.EventNamePrefix {
 		return false
 	}
 	rest := name[len(secevent.EventNamePrefix):]
-	if !strings.HasPrefix(rest, cat) {
-		return false
-	}
-	rest = rest[len(cat):]
-	if act == "" {
-		return rest == ""
-	}
-	return len(rest) == len(act)+1 && rest[0] == '.' && rest[1:] == act
+	return rest[:len(cat)] == cat && (act == "" || rest[len(cat)] == '.' && rest[len(cat)+1:] == act)
 }
 
 // appendPair writes one key=value pair (and its label, for a custom slot), the separating space

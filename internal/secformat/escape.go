@@ -90,26 +90,28 @@ func plainRun(s string, i, end int, c1, c2 byte, cls *byteClass) int {
 }
 
 // isPlain reports whether plainRun(s, 0, len(s), c1, c2, cls) == len(s): the common question for a
-// whole value. Without an index to return, the words' tests are ORed together and looked at once,
-// and a value of 4..7 bytes is tested as one word made of its first and last four bytes (instead
-// of byte by byte). notPlain flags a word only when one of its bytes is special (its false alarms
-// come with a true one), so the answer needs no byte loop.
+// whole value (c1 and c2 must be ASCII). Without an index to return, no word needs its own answer:
+// the words' tests are folded into two accumulators (see plainAcc) that are looked at once, at the
+// end, and a value of 4..7 bytes is tested as one word made of its first and last four bytes
+// (instead of byte by byte). The answer is exact, so it needs no byte loop.
 func isPlain(s string, c1, c2 byte, cls *byteClass) bool {
 	r1, r2 := lsb*uint64(c1), lsb*uint64(c2)
 	n := len(s)
 	if n >= 8 {
-		var acc uint64
-		i := 0
-		for ; i+16 <= n; i += 16 {
-			acc |= notPlain(load64(s, i), r1, r2) | notPlain(load64(s, i+8), r1, r2)
+		last := load64(s, n-8)
+		or, and := plainAcc(last, r1, r2, 0, ^uint64(0))
+		for ; len(s) >= 16; s = s[16:] {
+			or, and = plainAcc(load64(s, 0), r1, r2, or, and)
+			or, and = plainAcc(load64(s, 8), r1, r2, or, and)
 		}
-		if i+8 <= n {
-			acc |= notPlain(load64(s, i), r1, r2)
+		if len(s) >= 8 {
+			or, and = plainAcc(load64(s, 0), r1, r2, or, and)
 		}
-		return acc|notPlain(load64(s, n-8), r1, r2) == 0
+		return (or|^and)&msb == 0
 	}
 	if n >= 4 {
-		return notPlain(uint64(load32(s, 0))|uint64(load32(s, n-4))<<32, r1, r2) == 0
+		or, and := plainAcc(uint64(load32(s, 0))|uint64(load32(s, n-4))<<32, r1, r2, 0, ^uint64(0))
+		return (or|^and)&msb == 0
 	}
 	for i := 0; i < n; i++ {
 		if cls[s[i]] != clsPlain {
@@ -117,6 +119,21 @@ func isPlain(s string, c1, c2 byte, cls *byteClass) bool {
 		}
 	}
 	return true
+}
+
+// plainAcc folds the word x into isPlain's accumulators: afterwards a byte's top bit is set in or, or
+// clear in and, when that byte of x (or of a word folded before) is a control, DEL, non-ASCII, or
+// equal to the (ASCII) bytes repeated in r1 or r2. The tests work on l, x's bytes without their top
+// bit (x's own top bits flag non-ASCII bytes), so that no sum carries into the next byte and every
+// test is exact: l+0x01 reaches 0x80 for DEL alone, l+0x60 stays below 0x80 for controls alone, and
+// (l^r)+0x7f stays below 0x80 when l equals r's byte alone. It takes fewer operations than notPlain,
+// and the words' tests need not be masked one by one.
+func plainAcc(x, r1, r2, or, and uint64) (uint64, uint64) {
+	const low7 = lsb * 0x7f
+	l := x & low7
+	// The word's terms are combined first, so that the accumulators (chains from word to word) take
+	// one operation per word each.
+	return or | (x | (l + lsb)), and & ((l + lsb*0x60) & ((l ^ r1) + low7) & ((l ^ r2) + low7))
 }
 
 // load32 reads s[i:i+4] as a little-endian word (see load64).

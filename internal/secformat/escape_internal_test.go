@@ -88,3 +88,30 @@ func TestAppendMillis(t *testing.T) {
 		require.Equal(t, strconv.FormatUint(ms, 10), string(appendMillis([]byte("x"), ms))[1:])
 	}
 }
+
+// TestIsPlainEveryByte puts every byte value at every position of plain texts of 1..40 bytes, so
+// that each lands in every byte of a word, in the 4..7-byte form and in the overlapping last word:
+// isPlain's word tests are exact, so each must agree with the byte table.
+func TestIsPlainEveryByte(t *testing.T) {
+	for _, c := range []struct {
+		c2  byte
+		cls *byteClass
+	}{{'=', cefExtClass}, {'|', cefHeaderClass}, {'"', jsonClass}} {
+		for n := 1; n <= 40; n++ {
+			b := []byte(strings.Repeat("a0 ~", 10)[:n])
+			for i := 0; i < n; i++ {
+				for v := 0; v < 256; v++ {
+					b[i] = byte(v)
+					want := true
+					for _, x := range b {
+						if c.cls[x] != clsPlain {
+							want = false
+						}
+					}
+					require.Equal(t, want, isPlain(string(b), '\\', c.c2, c.cls), "%q", b)
+				}
+				b[i] = "a0 ~"[i%4]
+			}
+		}
+	}
+}
