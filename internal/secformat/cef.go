@@ -818,21 +818,29 @@ func appendMillis(dst []byte, ms uint64) []byte {
 		b[j], b[j+1] = digitPairs[2*r], digitPairs[2*r+1]
 		lo = q
 	}
-	for hi >= 100 {
-		q := hi / 100
-		r := hi - q*100
+	i = putDigits(b[:i], hi)
+	return append(dst, b[i:]...)
+}
+
+// putDigits writes u in decimal at the end of b, two digits at a time from digitPairs, and
+// returns the index of its first digit. b must hold 10 bytes, or as many as u has digits.
+func putDigits(b []byte, u uint32) int {
+	i := len(b)
+	for u >= 100 {
+		q := u / 100
+		r := u - q*100
 		i -= 2
 		b[i], b[i+1] = digitPairs[2*r], digitPairs[2*r+1]
-		hi = q
+		u = q
 	}
-	if hi >= 10 {
+	if u >= 10 {
 		i -= 2
-		b[i], b[i+1] = digitPairs[2*hi], digitPairs[2*hi+1]
+		b[i], b[i+1] = digitPairs[2*u], digitPairs[2*u+1]
 	} else {
 		i--
-		b[i] = byte('0' + hi)
+		b[i] = byte('0' + u)
 	}
-	return append(dst, b[i:]...)
+	return i
 }
 
 const digitPairs = "00010203040506070809" + "10111213141516171819" + "20212223242526272829" +
@@ -976,23 +984,8 @@ func appendInt(dst []byte, n int64) []byte {
 	if n < 0 || n >= 1e8 {
 		return strconv.AppendInt(dst, n, 10)
 	}
-	u := uint32(n)
 	var b [8]byte
-	i := len(b)
-	for u >= 100 {
-		q := u / 100
-		r := u - q*100
-		i -= 2
-		b[i], b[i+1] = digitPairs[2*r], digitPairs[2*r+1]
-		u = q
-	}
-	if u >= 10 {
-		i -= 2
-		b[i], b[i+1] = digitPairs[2*u], digitPairs[2*u+1]
-	} else {
-		i--
-		b[i] = byte('0' + u)
-	}
+	i := putDigits(b[:], uint32(n))
 	return append(dst, b[i:]...)
 }
 
