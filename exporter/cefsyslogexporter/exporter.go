@@ -206,16 +206,6 @@ func (e *cefSyslogExporter) formatLogs(ctx context.Context, ld plog.Logs) (xexpo
 	return fb, nil
 }
 
-// pushLogs formats and writes ld: the converter and the push in one call, as exporterhelper runs
-// them for a batch that does not wait in a queue.
-func (e *cefSyslogExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
-	req, err := e.formatLogs(ctx, ld)
-	if err != nil {
-		return err
-	}
-	return e.pushFrames(ctx, req)
-}
-
 // pushFrames frames and writes one batch. On a transport error it returns an *unsentError
 // holding the messages from the first one not completely written on (retryable), so that
 // exporterhelper retries (or re-queues) only those.

@@ -63,13 +63,6 @@ func (b *frameBatch) tail() *frameSegment {
 	return &b.segs[len(b.segs)-1]
 }
 
-// add appends one message.
-func (b *frameBatch) add(msg []byte, truncated bool) {
-	seg := b.tail()
-	seg.data = append(seg.data, msg...)
-	b.commit(len(msg), truncated)
-}
-
 // commit records the message just written at the end of the tail segment's data.
 func (b *frameBatch) commit(n int, truncated bool) {
 	seg := &b.segs[len(b.segs)-1]

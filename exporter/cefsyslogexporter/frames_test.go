@@ -14,6 +14,13 @@ import (
 	pdatareq "go.opentelemetry.io/collector/pdata/xpdata/request"
 )
 
+// add appends one message.
+func (b *frameBatch) add(msg []byte, truncated bool) {
+	seg := b.tail()
+	seg.data = append(seg.data, msg...)
+	b.commit(len(msg), truncated)
+}
+
 func batchOf(msgs ...string) *frameBatch {
 	b := &frameBatch{}
 	for _, m := range msgs {

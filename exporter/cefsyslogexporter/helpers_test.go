@@ -519,3 +519,13 @@ func (p *testPKI) serverConfig(requireClientCert bool) *tls.Config {
 	}
 	return c
 }
+
+// pushLogs formats and writes ld: the converter and the push in one call, what exporterhelper does
+// for a batch, without the queue between them.
+func (e *cefSyslogExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
+	req, err := e.formatLogs(ctx, ld)
+	if err != nil {
+		return err
+	}
+	return e.pushFrames(ctx, req)
+}
