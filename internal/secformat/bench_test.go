@@ -107,3 +107,39 @@ func BenchmarkSyslogRecordBenchLoad(b *testing.B) {
 	}
 	b.SetBytes(int64(len(buf)))
 }
+
+// The BenchLoad benchmarks through a RecordBatch, as cef_syslog formats a request: the resource is
+// set once per 500 records.
+func BenchmarkCEFBenchLoadBatch(b *testing.B) {
+	benchLoadBatch(b, nil)
+}
+
+func BenchmarkSyslogRecordBenchLoadBatch(b *testing.B) {
+	s, err := NewSyslog(DefaultSyslogConfig())
+	if err != nil {
+		b.Fatal(err)
+	}
+	benchLoadBatch(b, s)
+}
+
+func benchLoadBatch(b *testing.B, s *Syslog) {
+	f, err := NewCEF(DefaultCEFConfig())
+	if err != nil {
+		b.Fatal(err)
+	}
+	res, lrs := benchLoadRecords(b)
+	rb := NewRecordBatch(s, f)
+	buf := make([]byte, 0, 4096)
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		if i == 0 {
+			rb.SetResource(res, lrs.Len())
+		}
+		buf, _ = rb.Append(buf[:0], lrs.At(i))
+		if i++; i == lrs.Len() {
+			i = 0
+		}
+	}
+	b.SetBytes(int64(len(buf)))
+}

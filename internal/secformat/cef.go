@@ -10,6 +10,7 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -391,11 +392,12 @@ func (e *overflowEntry) scope() string {
 	return scopeAttributes
 }
 
-// cefEvent is the per-record state; it lives on the caller's stack, and Go zeroes all of it on every
-// call, so it is kept small: one byte per type, a bool for the scope of an overflow entry.
+// cefEvent is the per-record state: a RecordBatch's, or one from eventPool. It is not cleared
+// between records: only what present, nOver and more say is read.
 type cefEvent struct {
 	vals    [maxMappings]pcommon.Value
-	types   [maxMappings]uint8 // vals' pcommon.ValueType, read once (Value.Type is not free)
+	types   [maxMappings]uint8  // vals' pcommon.ValueType, read once (Value.Type is not free)
+	strs    [maxMappings]string // vals' string, when types says it is one (Value.Str is not free either)
 	present uint64
 	fromRes uint64
 	nOver   int
@@ -403,6 +405,8 @@ type cefEvent struct {
 	// the inline array holds 24: the spill slice would be a heap allocation per event.
 	over [24]overflowEntry
 	more []overflowEntry // only when a record has more than len(over) unmapped fields
+	// memo, when not nil, holds the pairs of the records formatted before (a RecordBatch's).
+	memo *recordMemo
 }
 
 func (ev *cefEvent) addOverflow(key string, fromRes bool, v pcommon.Value) {
@@ -481,6 +485,9 @@ func (f *CEF) accept(ev *cefEvent, idx int, v pcommon.Value, t pcommon.ValueType
 	}
 	ev.vals[idx] = v
 	ev.types[idx] = uint8(t)
+	if t == pcommon.ValueTypeStr {
+		ev.strs[idx] = v.Str()
+	}
 	ev.present |= bit
 	if fromRes {
 		ev.fromRes |= bit
@@ -505,7 +512,7 @@ func (f *CEF) roleStr(ev *cefEvent, r role) string {
 	if idx < 0 || ev.present&(uint64(1)<<idx) == 0 {
 		return ""
 	}
-	return ev.vals[idx].Str()
+	return ev.strs[idx]
 }
 
 // Append appends the CEF line for lr (with its resource res) to dst and returns the extended buffer.
@@ -518,16 +525,33 @@ func (f *CEF) Append(dst []byte, res pcommon.Resource, lr plog.LogRecord) []byte
 // of the line: s.AppendRecord for the CEF formatter, with the header's fields taken from the walk
 // over the record's attributes that the line needs anyway.
 func (f *CEF) appendRecord(dst []byte, res pcommon.Resource, lr plog.LogRecord, s *Syslog) []byte {
-	var ev cefEvent
+	ev := eventPool.Get().(*cefEvent)
+	dst = f.appendEvent(ev, dst, res.Attributes(), f.resourceRender(res), lr, s)
+	eventPool.Put(ev)
+	return dst
+}
+
+// eventPool holds the per-record state of Append and Syslog.AppendRecord: kilobytes that a stack
+// variable would have zeroed for every record. Its events keep references to the values of the
+// records last formatted until they are reused, or the pool is emptied by the garbage collector.
+var eventPool = sync.Pool{New: func() any { return new(cefEvent) }}
+
+// appendEvent is appendRecord with its per-record state ev (reset here) and the resource's
+// rendering rr (nil: the resource's attributes resAttrs are collected like the record's) given by
+// the caller: a CEFBatch keeps both across the records of a resource.
+func (f *CEF) appendEvent(ev *cefEvent, dst []byte, resAttrs pcommon.Map, rr *resRender, lr plog.LogRecord, s *Syslog) []byte {
+	// Only what the masks and counts say is read, so the arrays need no clearing.
+	ev.present, ev.fromRes, ev.nOver, ev.more = 0, 0, 0, ev.more[:0]
 	attrs := lr.Attributes()
 	// The Body first (mapping 0): a non-empty string, the common body, is stored as accept would store
 	// it (nothing is present yet to share msg with), without its checks or Type's switch.
-	if body := lr.Body(); body.Str() != "" {
+	if body, str := lr.Body(), lr.Body().Str(); str != "" {
 		ev.vals[0] = body
 		ev.types[0] = uint8(pcommon.ValueTypeStr)
+		ev.strs[0] = str
 		ev.present = 1
 	} else {
-		f.accept(&ev, 0, body, body.Type(), false)
+		f.accept(ev, 0, body, body.Type(), false)
 	}
 	// sys collects what Syslog.fields would: the first non-empty string of each of sysKeys.
 	var sys [len(sysKeys)]string
@@ -553,19 +577,19 @@ func (f *CEF) appendRecord(dst []byte, res pcommon.Resource, lr plog.LogRecord, 
 			if bit := uint64(1) << idx; f.simpleStr&bit != 0 && ev.present&bit == 0 {
 				ev.vals[idx] = v
 				ev.types[idx] = uint8(pcommon.ValueTypeStr)
+				ev.strs[idx] = str
 				ev.present |= bit
 				continue
 			}
 		}
-		if !f.accept(&ev, int(idx), v, t, false) {
+		if !f.accept(ev, int(idx), v, t, false) {
 			ev.addOverflow(k, false, v)
 		}
 	}
 	// The resource's pairs and overflow entries: rendered once for the records that share it, else
 	// collected like the record's.
-	rr := f.resourceRender(res)
 	if rr == nil {
-		f.collectResource(&ev, res.Attributes())
+		f.collectResource(ev, resAttrs)
 	}
 
 	if s != nil {
@@ -579,18 +603,22 @@ func (f *CEF) appendRecord(dst []byte, res pcommon.Resource, lr plog.LogRecord, 
 		if rr != nil {
 			hp = rr.hostPID // the same attributes: the same host and pid
 		} else {
-			hp = resourceHostPID(res.Attributes())
+			hp = resourceHostPID(resAttrs)
 		}
-		dst = s.appendHeader(dst, lr, sf, hp)
+		var hm *headerMemo
+		if ev.memo != nil {
+			hm = &ev.memo.header
+		}
+		dst = s.appendHeader(dst, lr, sf, hp, hm)
 		dst = append(dst, ' ')
 	}
 
-	cat := f.roleStr(&ev, roleCategory)
-	act := f.roleStr(&ev, roleAction)
-	outcome := f.roleStr(&ev, roleOutcome)
-	ruleID := f.roleStr(&ev, roleRuleID)
-	ruleName := f.roleStr(&ev, roleRuleName)
-	alertSev := f.roleStr(&ev, roleAlertSeverity)
+	cat := f.roleStr(ev, roleCategory)
+	act := f.roleStr(ev, roleAction)
+	outcome := f.roleStr(ev, roleOutcome)
+	ruleID := f.roleStr(ev, roleRuleID)
+	ruleName := f.roleStr(ev, roleRuleName)
+	alertSev := f.roleStr(ev, roleAlertSeverity)
 	// Any alert field makes it an alert record, so that the header uses (never drops) it.
 	isAlert := cat == string(secevent.CategoryAlert) || ruleID != "" || ruleName != "" || alertSev != ""
 	eventName := lr.EventName()
@@ -666,10 +694,17 @@ func (f *CEF) appendRecord(dst []byte, res pcommon.Resource, lr plog.LogRecord, 
 		switch {
 		case resPresent&(uint64(1)<<idx) != 0:
 			dst = append(dst, rr.pairs[idx][sp:]...)
+		case ev.memo != nil && sp == 0 && ev.types[idx] == uint8(pcommon.ValueTypeStr):
+			// A RecordBatch's: the pair as the last record wrote it, when it had the same value.
+			if e := &ev.memo.last[idx]; e.rendered && e.s == ev.strs[idx] {
+				dst = append(dst, ev.memo.buf[e.off:e.end]...)
+			} else {
+				dst = f.appendPairMemo(ev.memo, dst, idx, m, ev.vals[idx], ev.strs[idx])
+			}
 		case m.plainText && ev.types[idx] == uint8(pcommon.ValueTypeStr):
 			// The common pair, a string for a dictionary key: written here, and at once when it
 			// needs no escaping and fits.
-			v := ev.vals[idx].Str()
+			v := ev.strs[idx]
 			dst = append(dst, m.prefix[sp:]...)
 			if len(v) <= m.limit && isPlain(v, '\\', '=', cefExtClass) {
 				dst = append(dst, v...)
@@ -694,7 +729,7 @@ func (f *CEF) appendRecord(dst []byte, res pcommon.Resource, lr plog.LogRecord, 
 		dst = append(dst, rr.overAlone[sp:]...)
 		sp = 0
 	case recordOver || rr != nil && len(rr.over) > 0:
-		dst = f.appendOverflow(dst, sp, &ev, rr, extraName, lr)
+		dst = f.appendOverflow(dst, sp, ev, rr, extraName, lr)
 		sp = 0
 	}
 
@@ -706,7 +741,11 @@ func (f *CEF) appendRecord(dst []byte, res pcommon.Resource, lr plog.LogRecord, 
 	}
 	if ts != 0 {
 		dst = append(dst, " rt="[sp:]...)
-		dst = appendMillis(dst, uint64(ts/1e6))
+		if ev.memo != nil {
+			dst = ev.memo.header.second.appendMillis(dst, uint64(ts/1e6))
+		} else {
+			dst = appendMillis(dst, uint64(ts/1e6))
+		}
 	}
 	return dst
 }
@@ -897,6 +936,21 @@ func (f *CEF) appendPair(dst []byte, sp int, m *mapping, v pcommon.Value, t pcom
 		dst = append(dst, m.label...)
 	}
 	return dst
+}
+
+// appendExtPair writes one extension pair of a record's value: the common pair, a string for a
+// dictionary key, at once when it needs no escaping and fits; any other through appendPair.
+func (f *CEF) appendExtPair(dst []byte, sp int, m *mapping, v pcommon.Value, t uint8) []byte {
+	if m.plainText && t == uint8(pcommon.ValueTypeStr) {
+		s := v.Str()
+		dst = append(dst, m.prefix[sp:]...)
+		if len(s) <= m.limit && isPlain(s, '\\', '=', cefExtClass) {
+			return append(dst, s...)
+		}
+		dst, _ = appendCEFExtValue(dst, s, m.limit)
+		return dst
+	}
+	return f.appendPair(dst, sp, m, v, pcommon.ValueType(t))
 }
 
 // isIPAddress reports whether s is an IPv4 or IPv6 address literal without a zone: the only thing

@@ -140,6 +140,40 @@ func (f *CEF) resourceRender(res pcommon.Resource) *resRender {
 	return rr
 }
 
+// resourceRenderFor is resourceRender for the next records records, all of resource res (a
+// RecordBatch looks the resource up once for them): they count as that many hits or misses, and
+// a rendering that they alone pay for (paidHits of them) is made at once.
+func (f *CEF) resourceRenderFor(res pcommon.Resource, records int) *resRender {
+	if !f.resCacheable || records <= 0 {
+		return nil
+	}
+	attrs := res.Attributes()
+	cur := f.res.Load()
+	if cur != nil && cur.matches(attrs) {
+		if cur.hits.Load() < paidHits {
+			cur.hits.Add(uint32(min(records, paidHits)))
+		}
+		return cur
+	}
+	if records < paidHits && cur != nil && cur.hits.Load() < paidHits {
+		// As resourceRender would for each of them: a rendering for one in missesPerRender misses.
+		n := uint32(records)
+		after := f.resMisses.Add(n)
+		if after/missesPerRender == (after-n)/missesPerRender {
+			return nil
+		}
+	}
+	for _, v := range attrs.All() {
+		switch v.Type() {
+		case pcommon.ValueTypeMap, pcommon.ValueTypeSlice, pcommon.ValueTypeBytes:
+			return nil
+		}
+	}
+	rr := f.renderResource(attrs)
+	f.res.Store(rr)
+	return rr
+}
+
 // matches reports whether attrs holds exactly the attributes rr was rendered from, in order.
 func (rr *resRender) matches(attrs pcommon.Map) bool {
 	if attrs.Len() != len(rr.attrs) {

@@ -262,7 +262,7 @@ func (s *Syslog) severity(lr plog.LogRecord, sf syslogFields) int {
 // RFC 5424: <PRI>1 TIMESTAMP HOSTNAME APP-NAME PROCID MSGID SD MSG.
 // RFC 3164: <PRI>Mmm dd hh:mm:ss HOSTNAME TAG: MSG (time in UTC, day space-padded).
 func (s *Syslog) Append(dst []byte, res pcommon.Resource, lr plog.LogRecord, msg []byte) []byte {
-	dst = s.appendHeader(dst, lr, s.fields(lr), resourceHostPID(res.Attributes()))
+	dst = s.appendHeader(dst, lr, s.fields(lr), resourceHostPID(res.Attributes()), nil)
 	if len(msg) == 0 {
 		return dst
 	}
@@ -284,7 +284,8 @@ func (s *Syslog) Append(dst []byte, res pcommon.Resource, lr plog.LogRecord, msg
 
 // appendHeader writes the header (up to, without, the space before MSG), with sf the record's
 // fields(lr) and hp its resource's resourceHostPID.
-func (s *Syslog) appendHeader(dst []byte, lr plog.LogRecord, sf syslogFields, hp hostPID) []byte {
+// hm, when not nil, keeps text of the header written last (a RecordBatch's).
+func (s *Syslog) appendHeader(dst []byte, lr plog.LogRecord, sf syslogFields, hp hostPID, hm *headerMemo) []byte {
 	if sev := s.severity(lr, sf); uint(sev) < uint(len(s.pri)) {
 		dst = append(dst, s.pri[sev]...)
 	} else { // not reached: every severity the tables give is 0..7
@@ -310,23 +311,23 @@ func (s *Syslog) appendHeader(dst []byte, lr plog.LogRecord, sf syslogFields, hp
 		dst = append(dst, s.tag...)
 		dst = append(dst, ':')
 	} else {
-		if ts == 0 {
+		switch {
+		case ts == 0:
 			dst = append(dst, '-')
-		} else {
+		case hm != nil:
+			dst = hm.second.appendRFC3339Micro(dst, int64(ts))
+		default:
 			dst = appendRFC3339UnixNano(dst, int64(ts), 6)
 		}
-		dst = append(dst, ' ')
-		dst = s.appendHostValue(dst, hp.host)
-		dst = append(dst, s.appNameSp...)
-		switch hp.pidType {
-		case pcommon.ValueTypeStr:
-			dst = appendPrintASCII(dst, hp.pidStr, maxProcIDLen)
-		case pcommon.ValueTypeInt:
-			dst = appendInt(dst, hp.pidInt)
-		default:
-			dst = append(dst, '-')
+		if hm != nil && hm.hostSet && hm.host == hp {
+			dst = append(dst, hm.hostText...)
+		} else {
+			mark := len(dst)
+			dst = s.appendHostAppPID(dst, hp)
+			if hm != nil {
+				hm.host, hm.hostText, hm.hostSet = hp, append(hm.hostText[:0], dst[mark:]...), true
+			}
 		}
-		dst = append(dst, ' ')
 		dst = appendPrintASCII(dst, sf.category, maxMsgIDLen)
 		if s.sd {
 			dst = append(dst, ' ')
@@ -336,6 +337,31 @@ func (s *Syslog) appendHeader(dst []byte, lr plog.LogRecord, sf syslogFields, hp
 		}
 	}
 	return dst
+}
+
+// appendHostAppPID writes the header's " HOSTNAME APP-NAME PROCID " (RFC 5424).
+func (s *Syslog) appendHostAppPID(dst []byte, hp hostPID) []byte {
+	dst = append(dst, ' ')
+	dst = s.appendHostValue(dst, hp.host)
+	dst = append(dst, s.appNameSp...)
+	switch hp.pidType {
+	case pcommon.ValueTypeStr:
+		dst = appendPrintASCII(dst, hp.pidStr, maxProcIDLen)
+	case pcommon.ValueTypeInt:
+		dst = appendInt(dst, hp.pidInt)
+	default:
+		dst = append(dst, '-')
+	}
+	return append(dst, ' ')
+}
+
+// headerMemo keeps text of the last RFC 5424 header a RecordBatch wrote: its second, and its
+// " HOSTNAME APP-NAME PROCID " part, which depends on the resource alone.
+type headerMemo struct {
+	second   secondMemo
+	host     hostPID // hostText is written from it when hostSet
+	hostText []byte
+	hostSet  bool
 }
 
 // MessageFormatter writes one record's MSG part: CEF or JSON.
@@ -356,12 +382,12 @@ func (s *Syslog) AppendRecord(dst []byte, res pcommon.Resource, lr plog.LogRecor
 		return m.appendRecord(dst, res, lr, s), true
 	case *JSON:
 		// Never empty, and never a raw CR or LF (FuzzJSONRoundTrip checks it).
-		dst = s.appendHeader(dst, lr, s.fields(lr), resourceHostPID(res.Attributes()))
+		dst = s.appendHeader(dst, lr, s.fields(lr), resourceHostPID(res.Attributes()), nil)
 		dst = append(dst, ' ')
 		return m.Append(dst, res, lr), true
 	}
 	start := len(dst)
-	dst = s.appendHeader(dst, lr, s.fields(lr), resourceHostPID(res.Attributes()))
+	dst = s.appendHeader(dst, lr, s.fields(lr), resourceHostPID(res.Attributes()), nil)
 	dst = append(dst, ' ')
 	msgStart := len(dst)
 	dst = msg.Append(dst, res, lr)
