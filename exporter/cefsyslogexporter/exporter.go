@@ -14,7 +14,6 @@ import (
 	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.opentelemetry.io/collector/exporter"
 	"go.opentelemetry.io/collector/exporter/exporterhelper/xexporterhelper"
-	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.uber.org/zap"
 	"gopkg.in/natefinch/lumberjack.v2"
@@ -47,6 +46,8 @@ type cefSyslogExporter struct {
 	file *fileSink // file
 
 	buffers sync.Pool
+	// records holds *secformat.RecordBatch, one per conversion running at a time.
+	records sync.Pool
 	// messageSizeHint is the bytes to reserve per record when a batch is formatted.
 	messageSizeHint atomic.Int64
 }
@@ -102,6 +103,11 @@ func newExporter(cfg *Config, set exporter.Settings) (*cefSyslogExporter, error)
 		e.maxRecord = cfg.MaxMessageSize
 	}
 	e.buffers.New = func() any { return &buffers{} }
+	header := e.syslog
+	if !e.syslogHeader {
+		header = nil
+	}
+	e.records.New = func() any { return secformat.NewRecordBatch(header, e.msg) }
 	e.messageSizeHint.Store(512)
 	return e, nil
 }
@@ -179,16 +185,25 @@ func (e *cefSyslogExporter) formatLogs(ctx context.Context, ld plog.Logs) (xexpo
 	fb := newFrameBatch(ld.LogRecordCount(), int(e.messageSizeHint.Load()))
 	b := e.buffers.Get().(*buffers)
 	defer e.putBuffers(b)
+	rb := e.records.Get().(*secformat.RecordBatch)
+	defer func() {
+		rb.Release() // a pooled batch must not keep this request alive
+		e.records.Put(rb)
+	}()
 	dropped := 0
 	rls := ld.ResourceLogs()
 	for i := 0; i < rls.Len(); i++ {
 		rl := rls.At(i)
-		res := rl.Resource()
 		sls := rl.ScopeLogs()
+		n := 0
+		for j := 0; j < sls.Len(); j++ {
+			n += sls.At(j).LogRecords().Len()
+		}
+		rb.SetResource(rl.Resource(), n)
 		for j := 0; j < sls.Len(); j++ {
 			lrs := sls.At(j).LogRecords()
 			for k := 0; k < lrs.Len(); k++ {
-				if !e.formatInto(fb, b, res, lrs.At(k)) {
+				if !e.formatInto(fb, b, rb, lrs.At(k)) {
 					dropped++
 				}
 			}
@@ -345,25 +360,21 @@ func (e *cefSyslogExporter) putBuffers(b *buffers) {
 }
 
 // formatInto appends one record's syslog message (or a bare line for a header-less file) to fb,
-// formatted in place. It reports false, and fb is unchanged, when the formatter yields nothing or
-// panics: a record that cannot be formatted must never block the records behind it.
-func (e *cefSyslogExporter) formatInto(fb *frameBatch, b *buffers, res pcommon.Resource, lr plog.LogRecord) (ok bool) {
+// formatted in place by rb (set to the record's resource). It reports false, and fb is unchanged,
+// when the formatter yields nothing or panics: a record that cannot be formatted must never block
+// the records behind it.
+func (e *cefSyslogExporter) formatInto(fb *frameBatch, b *buffers, rb *secformat.RecordBatch, lr plog.LogRecord) (ok bool) {
 	seg := fb.tail()
 	start := len(seg.data)
 	defer func() {
 		if r := recover(); r != nil {
 			e.logger.Error("formatter panicked; record dropped", zap.Any("panic", r))
 			seg.data = seg.data[:start]
+			rb.Forget() // what it kept from the records before may be half written
 			ok = false
 		}
 	}()
-	if e.syslogHeader {
-		seg.data, ok = e.syslog.AppendRecord(seg.data, res, lr, e.msg)
-	} else {
-		seg.data = e.msg.Append(seg.data, res, lr)
-		ok = len(seg.data) > start
-	}
-	if !ok {
+	if seg.data, ok = rb.Append(seg.data, lr); !ok {
 		return false
 	}
 	cut := false
