@@ -696,9 +696,15 @@ func (f *CEF) appendEvent(ev *cefEvent, dst []byte, resAttrs pcommon.Map, rr *re
 			dst = append(dst, rr.pairs[idx][sp:]...)
 		case ev.memo != nil && sp == 0 && ev.types[idx] == uint8(pcommon.ValueTypeStr):
 			// A RecordBatch's: the pair as the last record wrote it, when it had the same value.
-			if e := &ev.memo.last[idx]; e.rendered && e.s == ev.strs[idx] {
+			switch e := &ev.memo.last[idx]; {
+			case e.misses >= memoGiveUp:
+				// A field that changes from record to record (an id, a user name) is not compared
+				// for a while; misses wraps to 0 after 256-memoGiveUp records and it is tried again.
+				e.misses++
+				dst = f.appendExtPair(dst, 0, m, ev.vals[idx], uint8(pcommon.ValueTypeStr))
+			case e.rendered && e.s == ev.strs[idx]:
 				dst = append(dst, ev.memo.buf[e.off:e.end]...)
-			} else {
+			default:
 				dst = f.appendPairMemo(ev.memo, dst, idx, m, ev.vals[idx], ev.strs[idx])
 			}
 		case m.plainText && ev.types[idx] == uint8(pcommon.ValueTypeStr):

@@ -91,9 +91,14 @@ type recordMemo struct {
 
 type memoEntry struct {
 	s        string
-	rendered bool // buf[off:end] holds the pair of s
+	rendered bool  // buf[off:end] holds the pair of s
+	misses   uint8 // records in a row whose value differed from the one before (see memoGiveUp)
 	off, end uint32
 }
+
+// memoGiveUp is the number of records in a row with a new value after which a mapping's values
+// are no longer compared with the last one, for the next 256-memoGiveUp records.
+const memoGiveUp = 8
 
 // Pair texts kept by one memo, in bytes, and the longest value kept: beyond them a value is
 // written as if it had not repeated (a long repeated text costs its copy either way).
@@ -109,9 +114,10 @@ func (f *CEF) appendPairMemo(memo *recordMemo, dst []byte, idx int, m *mapping, 
 	dst = f.appendExtPair(dst, 0, m, v, uint8(pcommon.ValueTypeStr))
 	e := &memo.last[idx]
 	if e.s != s || len(s) > maxMemoValue {
-		*e = memoEntry{s: s}
+		*e = memoEntry{s: s, misses: e.misses + 1}
 		return dst
 	}
+	e.misses = 0
 	pair := dst[start:]
 	if len(memo.buf)+len(pair) > maxMemoBytes {
 		memo.forgetPairs()

@@ -238,3 +238,35 @@ func TestSecondMemo(t *testing.T) {
 		require.Equal(t, string(appendMillis(nil, ms)), string(m.appendMillis(nil, ms)), "ms %d", ms)
 	}
 }
+
+// A field whose value changes with every record stops being compared after memoGiveUp records and
+// is tried again later: once its value settles, its pair is kept again. The output never differs.
+func TestRecordBatchMemoGivesUpAndRetries(t *testing.T) {
+	f := defaultCEF(t)
+	var records [][]kv
+	for i := 0; i < 600; i++ {
+		user := "user" + strconv.Itoa(i)
+		if i >= 300 {
+			user = "settled"
+		}
+		records = append(records, []kv{{secevent.KeyCategory, "authentication"}, {secevent.KeyUserName, user}})
+	}
+	ld := batchLogs(t, [][]kv{{{secevent.KeyHostName, "edge-01"}}}, records, 1)
+	b := NewRecordBatch(nil, f)
+	var buf []byte
+	rl := ld.ResourceLogs().At(0)
+	lrs := rl.ScopeLogs().At(0).LogRecords()
+	b.SetResource(rl.Resource(), lrs.Len())
+	userIdx := int(f.attrIdx[secevent.KeyUserName])
+	want := perRecord(nil, f, ld)
+	gaveUp := false
+	for k := 0; k < lrs.Len(); k++ {
+		buf, _ = b.Append(buf[:0], lrs.At(k))
+		require.Equal(t, want[k], string(buf), "record %d", k)
+		if b.memo.last[userIdx].misses >= memoGiveUp {
+			gaveUp = true
+		}
+	}
+	assert.True(t, gaveUp, "a user name that changes every record is given up")
+	assert.True(t, b.memo.last[userIdx].rendered, "the settled user name is kept again")
+}
