@@ -115,29 +115,7 @@ const (
 // resourceRender returns the rendering of res, or nil when the record must collect its resource
 // itself.
 func (f *CEF) resourceRender(res pcommon.Resource) *resRender {
-	if !f.resCacheable {
-		return nil
-	}
-	attrs := res.Attributes()
-	cur := f.res.Load()
-	if cur != nil && cur.matches(attrs) {
-		if cur.hits.Load() < paidHits {
-			cur.hits.Add(1)
-		}
-		return cur
-	}
-	if cur != nil && cur.hits.Load() < paidHits && f.resMisses.Add(1)%missesPerRender != 0 {
-		return nil
-	}
-	for _, v := range attrs.All() {
-		switch v.Type() {
-		case pcommon.ValueTypeMap, pcommon.ValueTypeSlice, pcommon.ValueTypeBytes:
-			return nil
-		}
-	}
-	rr := f.renderResource(attrs)
-	f.res.Store(rr)
-	return rr
+	return f.resourceRenderFor(res, 1)
 }
 
 // resourceRenderFor is resourceRender for the next records records, all of resource res (a
@@ -156,7 +134,7 @@ func (f *CEF) resourceRenderFor(res pcommon.Resource, records int) *resRender {
 		return cur
 	}
 	if records < paidHits && cur != nil && cur.hits.Load() < paidHits {
-		// As resourceRender would for each of them: a rendering for one in missesPerRender misses.
+		// A rendering for one record in missesPerRender whose resource differed.
 		n := uint32(records)
 		after := f.resMisses.Add(n)
 		if after/missesPerRender == (after-n)/missesPerRender {
