@@ -538,7 +538,7 @@ var eventPool = sync.Pool{New: func() any { return new(cefEvent) }}
 
 // appendEvent is appendRecord with its per-record state ev (reset here) and the resource's
 // rendering rr (nil: the resource's attributes resAttrs are collected like the record's) given by
-// the caller: a CEFBatch keeps both across the records of a resource.
+// the caller: a RecordBatch keeps both across the records of a resource.
 func (f *CEF) appendEvent(ev *cefEvent, dst []byte, resAttrs pcommon.Map, rr *resRender, lr plog.LogRecord, s *Syslog) []byte {
 	// Only what the masks and counts say is read, so the arrays need no clearing.
 	ev.present, ev.fromRes, ev.nOver, ev.more = 0, 0, 0, ev.more[:0]
