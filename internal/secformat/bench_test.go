@@ -12,10 +12,7 @@ import (
 
 // The typical event is the seed's failed login (schema doc example) with the connector's resource.
 func BenchmarkCEF(b *testing.B) {
-	f, err := NewCEF(DefaultCEFConfig())
-	if err != nil {
-		b.Fatal(err)
-	}
+	f := mustCEF(b, DefaultCEFConfig())
 	res, lr := seedEvents()[1].build(1)
 	buf := make([]byte, 0, 4096)
 	b.ReportAllocs()
@@ -37,14 +34,8 @@ func BenchmarkJSON(b *testing.B) {
 }
 
 func BenchmarkSyslog5424CEF(b *testing.B) {
-	f, err := NewCEF(DefaultCEFConfig())
-	if err != nil {
-		b.Fatal(err)
-	}
-	s, err := NewSyslog(DefaultSyslogConfig())
-	if err != nil {
-		b.Fatal(err)
-	}
+	f := mustCEF(b, DefaultCEFConfig())
+	s := mustSyslog(b, DefaultSyslogConfig())
 	res, lr := seedEvents()[1].build(1)
 	buf := make([]byte, 0, 4096)
 	b.ReportAllocs()
@@ -69,10 +60,7 @@ func benchLoadRecords(b *testing.B) (pcommon.Resource, plog.LogRecordSlice) {
 }
 
 func BenchmarkCEFBenchLoad(b *testing.B) {
-	f, err := NewCEF(DefaultCEFConfig())
-	if err != nil {
-		b.Fatal(err)
-	}
+	f := mustCEF(b, DefaultCEFConfig())
 	res, lrs := benchLoadRecords(b)
 	buf := make([]byte, 0, 4096)
 	b.ReportAllocs()
@@ -87,14 +75,8 @@ func BenchmarkCEFBenchLoad(b *testing.B) {
 }
 
 func BenchmarkSyslogRecordBenchLoad(b *testing.B) {
-	f, err := NewCEF(DefaultCEFConfig())
-	if err != nil {
-		b.Fatal(err)
-	}
-	s, err := NewSyslog(DefaultSyslogConfig())
-	if err != nil {
-		b.Fatal(err)
-	}
+	f := mustCEF(b, DefaultCEFConfig())
+	s := mustSyslog(b, DefaultSyslogConfig())
 	res, lrs := benchLoadRecords(b)
 	buf := make([]byte, 0, 4096)
 	b.ReportAllocs()
@@ -115,18 +97,12 @@ func BenchmarkCEFBenchLoadBatch(b *testing.B) {
 }
 
 func BenchmarkSyslogRecordBenchLoadBatch(b *testing.B) {
-	s, err := NewSyslog(DefaultSyslogConfig())
-	if err != nil {
-		b.Fatal(err)
-	}
+	s := mustSyslog(b, DefaultSyslogConfig())
 	benchLoadBatch(b, s)
 }
 
 func benchLoadBatch(b *testing.B, s *Syslog) {
-	f, err := NewCEF(DefaultCEFConfig())
-	if err != nil {
-		b.Fatal(err)
-	}
+	f := mustCEF(b, DefaultCEFConfig())
 	res, lrs := benchLoadRecords(b)
 	rb := NewRecordBatch(s, f)
 	buf := make([]byte, 0, 4096)

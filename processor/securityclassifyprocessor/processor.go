@@ -424,15 +424,10 @@ func (c *classifier) normaliseAttributes(lr plog.LogRecord, attrs pcommon.Map, r
 		case len(keyTarget):
 			seen.target = seen.target || k == keyTarget
 		}
-		if !c.keyFilter.mayContain(k) {
+		if !c.keyFilter.mayContain(k) { // most keys: decided here, without a call
 			continue
 		}
-		ki, ok := c.keys[k]
-		if !ok {
-			continue
-		}
-		if ki.kind == kindResourceKey {
-			rp.add(k, k)
+		if _, ok := c.aliasOf(k, rp); !ok {
 			continue
 		}
 		// The record carries an alias: normaliseAliases walks the attributes again with the list
@@ -444,6 +439,21 @@ func (c *classifier) normaliseAttributes(lr plog.LogRecord, attrs pcommon.Map, r
 	return seen
 }
 
+// aliasOf reports whether record key k (one the key filter let through) is an alias to normalise,
+// and what it maps to. A canonical resource key carried on the record is added to rp instead (and
+// reported false): both walks over a record's attributes collect those.
+func (c *classifier) aliasOf(k string, rp *resPairs) (keyInfo, bool) {
+	ki, ok := c.keys[k]
+	if !ok {
+		return keyInfo{}, false
+	}
+	if ki.kind == kindResourceKey {
+		rp.add(k, k)
+		return keyInfo{}, false
+	}
+	return ki, true
+}
+
 // normaliseAliases maps the aliases on a record to canonical keys and collects where its resource
 // values are (adding a pair normaliseAttributes added already changes nothing).
 func (c *classifier) normaliseAliases(lr plog.LogRecord, attrs pcommon.Map, rp *resPairs) {
@@ -453,12 +463,8 @@ func (c *classifier) normaliseAliases(lr plog.LogRecord, attrs pcommon.Map, rp *
 		if !c.keyFilter.mayContain(k) {
 			continue
 		}
-		ki, ok := c.keys[k]
+		ki, ok := c.aliasOf(k, rp)
 		if !ok {
-			continue
-		}
-		if ki.kind == kindResourceKey {
-			rp.add(k, k)
 			continue
 		}
 		hits = append(hits, aliasHit{k, ki}) // beyond maxAliasHits this spills to the heap: rare
