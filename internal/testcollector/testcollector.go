@@ -57,6 +57,10 @@ func FreePort(t testing.TB) int {
 	return l.Addr().(*net.TCPAddr).Port
 }
 
+// collectorPort picks each port the collector listens on (a variable so that a test can hand
+// out a taken one).
+var collectorPort = FreePort
+
 // Options say how to start the collector.
 type Options struct {
 	// Configs are --config arguments; empty means the repository's otelcol-config.yaml.
@@ -84,27 +88,41 @@ type Collector struct {
 
 // Start starts the collector and waits until its health check reports ready. The process is
 // stopped at the end of the test if the test did not stop it.
+//
+// A port FreePort handed out can be taken before the collector binds it: any outgoing connection
+// on the machine may get it as its ephemeral port. A collector that exits because an address is
+// in use is therefore started again on other ports, up to startAttempts times in all.
 func Start(t testing.TB, opts Options) *Collector {
 	t.Helper()
-	c, err := StartNoWait(t, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := c.WaitHealthy(60 * time.Second); err != nil {
+	for attempt := 1; ; attempt++ {
+		c, err := StartNoWait(t, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = c.WaitHealthy(60 * time.Second)
+		if err == nil {
+			return c
+		}
+		if c.exited() && attempt < startAttempts && strings.Contains(c.Output(), "address already in use") {
+			t.Logf("collector start %d: a port was taken before the collector bound it; starting again on other ports", attempt)
+			continue
+		}
 		t.Fatalf("%v\ncollector output (last 8 KiB):\n%s", err, tail(c.Output(), 8<<10))
 	}
-	return c
 }
+
+// startAttempts bounds Start's attempts at a collector whose port was taken.
+const startAttempts = 3
 
 // StartNoWait starts the collector process and returns at once.
 func StartNoWait(t testing.TB, opts Options) (*Collector, error) {
 	t.Helper()
 	bin := Binary(t)
 	c := &Collector{
-		GRPCEndpoint:   fmt.Sprintf("127.0.0.1:%d", FreePort(t)),
-		HTTPEndpoint:   fmt.Sprintf("127.0.0.1:%d", FreePort(t)),
-		HealthEndpoint: fmt.Sprintf("127.0.0.1:%d", FreePort(t)),
-		MetricsPort:    FreePort(t),
+		GRPCEndpoint:   fmt.Sprintf("127.0.0.1:%d", collectorPort(t)),
+		HTTPEndpoint:   fmt.Sprintf("127.0.0.1:%d", collectorPort(t)),
+		HealthEndpoint: fmt.Sprintf("127.0.0.1:%d", collectorPort(t)),
+		MetricsPort:    collectorPort(t),
 		StorageDir:     opts.StorageDir,
 		t:              t,
 		out:            &syncBuffer{},
@@ -193,6 +211,16 @@ func (c *Collector) Wait(timeout time.Duration) (exited bool, err error) {
 		return true, c.ExitErr()
 	case <-time.After(timeout):
 		return false, nil
+	}
+}
+
+// exited reports whether the process has exited.
+func (c *Collector) exited() bool {
+	select {
+	case <-c.done:
+		return true
+	default:
+		return false
 	}
 }
 
