@@ -176,9 +176,10 @@ func writeRows(table *strings.Builder, sc string, runs map[string][]result) {
 
 // running is one started distribution.
 type running struct {
-	cmd      *exec.Cmd
-	grpcAddr string
-	logFile  *os.File
+	cmd       *exec.Cmd
+	grpcAddr  string
+	pprofAddr string // "" without the pprof extension
+	logFile   *os.File
 }
 
 func (r *running) stop() {
@@ -193,10 +194,28 @@ type dest struct {
 	hecURL             string
 }
 
-// startDistribution starts one distribution towards d and waits until it takes OTLP. A non-empty
-// pprofAddr enables the pprof extension (otelcol-siem only).
-func startDistribution(o options, dist string, d dest, queue bool, tmp, pprofAddr string) (*running, error) {
+// startDistribution starts one distribution towards d and waits until it takes OTLP; withPprof
+// enables the pprof extension (otelcol-siem only). A port freePort handed out can become another
+// connection's ephemeral port before the distribution binds it: a start that fails with "address
+// already in use" is tried again on other ports, startAttempts times in all.
+func startDistribution(o options, dist string, d dest, queue bool, tmp string, withPprof bool) (*running, error) {
+	for attempt := 1; ; attempt++ {
+		r, err := startDistributionOnce(o, dist, d, queue, tmp, withPprof)
+		if err == nil || attempt == startAttempts || !strings.Contains(err.Error(), "address already in use") {
+			return r, err
+		}
+		fmt.Fprintf(os.Stderr, "%s: start %d: a port was taken before it bound it; starting again on other ports\n", dist, attempt)
+	}
+}
+
+const startAttempts = 3
+
+func startDistributionOnce(o options, dist string, d dest, queue bool, tmp string, withPprof bool) (*running, error) {
 	grpcPort, healthPort := freePort(), freePort()
+	pprofAddr := ""
+	if withPprof && dist == distSIEM {
+		pprofAddr = fmt.Sprintf("127.0.0.1:%d", freePort())
+	}
 	storage, err := os.MkdirTemp(tmp, "storage")
 	if err != nil {
 		return nil, err
@@ -221,7 +240,7 @@ func startDistribution(o options, dist string, d dest, queue bool, tmp, pprofAdd
 		logFile.Close()
 		return nil, err
 	}
-	r := &running{cmd: cmd, grpcAddr: fmt.Sprintf("127.0.0.1:%d", grpcPort), logFile: logFile}
+	r := &running{cmd: cmd, grpcAddr: fmt.Sprintf("127.0.0.1:%d", grpcPort), pprofAddr: pprofAddr, logFile: logFile}
 	if dist == distSIEM {
 		err = waitHealthy(fmt.Sprintf("127.0.0.1:%d", healthPort), 60*time.Second)
 	} else {
@@ -242,11 +261,7 @@ func startDistribution(o options, dist string, d dest, queue bool, tmp, pprofAdd
 // measureCollector starts one distribution, sends every request, waits for every frame, stops it.
 // A non-empty profileFile takes a CPU profile of the run through the pprof extension.
 func measureCollector(o options, dist string, sink *frameSink, load [][]byte, caFile string, queue bool, tmp, profileFile string) (result, error) {
-	pprofAddr := ""
-	if profileFile != "" && dist == distSIEM {
-		pprofAddr = fmt.Sprintf("127.0.0.1:%d", freePort())
-	}
-	r, err := startDistribution(o, dist, dest{syslogAddr: sink.Addr(), caFile: caFile}, queue, tmp, pprofAddr)
+	r, err := startDistribution(o, dist, dest{syslogAddr: sink.Addr(), caFile: caFile}, queue, tmp, profileFile != "")
 	if err != nil {
 		return result{}, err
 	}
@@ -256,8 +271,8 @@ func measureCollector(o options, dist string, sink *frameSink, load [][]byte, ca
 		return result{}, err
 	}
 	profDone := make(chan error, 1)
-	if pprofAddr != "" {
-		go func() { profDone <- fetchProfile(pprofAddr, o.profileSeconds, profileFile) }()
+	if r.pprofAddr != "" {
+		go func() { profDone <- fetchProfile(r.pprofAddr, o.profileSeconds, profileFile) }()
 	} else {
 		profDone <- nil
 	}

@@ -48,7 +48,7 @@ func runHEC(o options, sc string, queue bool, table *strings.Builder) error {
 		if err != nil {
 			return err
 		}
-		r, err := startDistribution(o, distSIEM, dest{hecURL: emu.URL()}, queue, tmp, "")
+		r, err := startDistribution(o, distSIEM, dest{hecURL: emu.URL()}, queue, tmp, false)
 		if err != nil {
 			emu.Close()
 			return err
@@ -108,7 +108,7 @@ func runBacklog(o options, sc string, table *strings.Builder) error {
 	for i := 0; i < o.runs; i++ {
 		for _, dist := range []string{distBaseline, distSIEM} {
 			addr := fmt.Sprintf("127.0.0.1:%d", freePort())
-			r, err := startDistribution(o, dist, dest{syslogAddr: addr}, true, tmp, "")
+			r, err := startDistribution(o, dist, dest{syslogAddr: addr}, true, tmp, false)
 			if err != nil {
 				return err
 			}
