@@ -1,6 +1,7 @@
 package secformat
 
 import (
+	"strconv"
 	"testing"
 	"time"
 
@@ -8,6 +9,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 
 	"github.com/unified-ot/otelcol-siem/internal/benchload"
+	"github.com/unified-ot/otelcol-siem/secevent"
 )
 
 // The typical event is the seed's failed login (schema doc example) with the connector's resource.
@@ -113,6 +115,51 @@ func benchLoadBatch(b *testing.B, s *Syslog) {
 			rb.SetResource(res, lrs.Len())
 		}
 		buf, _ = rb.Append(buf[:0], lrs.At(i))
+		if i++; i == lrs.Len() {
+			i = 0
+		}
+	}
+	b.SetBytes(int64(len(buf)))
+}
+
+// The Distinct benchmarks format the benchmark load with category, action, outcome, reason,
+// source address and port changed to a value of its own in every record: a RecordBatch's memo
+// then finds nothing to reuse (the case it must not make slower).
+func BenchmarkSyslogRecordDistinct(b *testing.B) {
+	benchDistinct(b, false)
+}
+
+func BenchmarkSyslogRecordDistinctBatch(b *testing.B) {
+	benchDistinct(b, true)
+}
+
+func benchDistinct(b *testing.B, batch bool) {
+	f := mustCEF(b, DefaultCEFConfig())
+	s := mustSyslog(b, DefaultSyslogConfig())
+	res, lrs := benchLoadRecords(b)
+	for i := 0; i < lrs.Len(); i++ {
+		a := lrs.At(i).Attributes()
+		n := strconv.Itoa(i)
+		a.PutStr(secevent.KeyCategory, "category"+n)
+		a.PutStr(secevent.KeyAction, "action"+n)
+		a.PutStr(secevent.KeyOutcome, "outcome"+n)
+		a.PutStr(secevent.KeyReason, "reason"+n)
+		a.PutStr(secevent.KeySourceAddress, "10.1."+strconv.Itoa(i/250)+"."+strconv.Itoa(i%250))
+		a.PutInt(secevent.KeySourcePort, int64(1000+i))
+	}
+	rb := NewRecordBatch(s, f)
+	buf := make([]byte, 0, 4096)
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		if batch {
+			if i == 0 {
+				rb.SetResource(res, lrs.Len())
+			}
+			buf, _ = rb.Append(buf[:0], lrs.At(i))
+		} else {
+			buf, _ = s.AppendRecord(buf[:0], res, lrs.At(i), f)
+		}
 		if i++; i == lrs.Len() {
 			i = 0
 		}
