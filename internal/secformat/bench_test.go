@@ -61,81 +61,68 @@ func benchLoadRecords(b *testing.B) (pcommon.Resource, plog.LogRecordSlice) {
 	return rl.Resource(), rl.ScopeLogs().At(0).LogRecords()
 }
 
-func BenchmarkCEFBenchLoad(b *testing.B) {
+// formatInTurn formats lrs (of resource res) one record per op, in turn: with the syslog header of s
+// unless s is nil, and through a RecordBatch (the resource set once per pass over lrs, as
+// cef_syslog formats a request) when batch is set, else record by record.
+func formatInTurn(b *testing.B, s *Syslog, res pcommon.Resource, lrs plog.LogRecordSlice, batch bool) {
 	f := mustCEF(b, DefaultCEFConfig())
-	res, lrs := benchLoadRecords(b)
-	buf := make([]byte, 0, 4096)
-	b.ReportAllocs()
-	i := 0
-	for b.Loop() {
-		buf = f.Append(buf[:0], res, lrs.At(i))
-		if i++; i == lrs.Len() {
-			i = 0
-		}
-	}
-	b.SetBytes(int64(len(buf)))
-}
-
-func BenchmarkSyslogRecordBenchLoad(b *testing.B) {
-	f := mustCEF(b, DefaultCEFConfig())
-	s := mustSyslog(b, DefaultSyslogConfig())
-	res, lrs := benchLoadRecords(b)
-	buf := make([]byte, 0, 4096)
-	b.ReportAllocs()
-	i := 0
-	for b.Loop() {
-		buf, _ = s.AppendRecord(buf[:0], res, lrs.At(i), f)
-		if i++; i == lrs.Len() {
-			i = 0
-		}
-	}
-	b.SetBytes(int64(len(buf)))
-}
-
-// The BenchLoad benchmarks through a RecordBatch, as cef_syslog formats a request: the resource is
-// set once per 500 records.
-func BenchmarkCEFBenchLoadBatch(b *testing.B) {
-	benchLoadBatch(b, nil)
-}
-
-func BenchmarkSyslogRecordBenchLoadBatch(b *testing.B) {
-	s := mustSyslog(b, DefaultSyslogConfig())
-	benchLoadBatch(b, s)
-}
-
-func benchLoadBatch(b *testing.B, s *Syslog) {
-	f := mustCEF(b, DefaultCEFConfig())
-	res, lrs := benchLoadRecords(b)
 	rb := NewRecordBatch(s, f)
 	buf := make([]byte, 0, 4096)
 	b.ReportAllocs()
 	i := 0
 	for b.Loop() {
-		if i == 0 {
-			rb.SetResource(res, lrs.Len())
+		switch {
+		case batch:
+			if i == 0 {
+				rb.SetResource(res, lrs.Len())
+			}
+			buf, _ = rb.Append(buf[:0], lrs.At(i))
+		case s != nil:
+			buf, _ = s.AppendRecord(buf[:0], res, lrs.At(i), f)
+		default:
+			buf = f.Append(buf[:0], res, lrs.At(i))
 		}
-		buf, _ = rb.Append(buf[:0], lrs.At(i))
 		if i++; i == lrs.Len() {
 			i = 0
 		}
 	}
 	b.SetBytes(int64(len(buf)))
+}
+
+func BenchmarkCEFBenchLoad(b *testing.B) {
+	res, lrs := benchLoadRecords(b)
+	formatInTurn(b, nil, res, lrs, false)
+}
+
+func BenchmarkSyslogRecordBenchLoad(b *testing.B) {
+	res, lrs := benchLoadRecords(b)
+	formatInTurn(b, mustSyslog(b, DefaultSyslogConfig()), res, lrs, false)
+}
+
+func BenchmarkCEFBenchLoadBatch(b *testing.B) {
+	res, lrs := benchLoadRecords(b)
+	formatInTurn(b, nil, res, lrs, true)
+}
+
+func BenchmarkSyslogRecordBenchLoadBatch(b *testing.B) {
+	res, lrs := benchLoadRecords(b)
+	formatInTurn(b, mustSyslog(b, DefaultSyslogConfig()), res, lrs, true)
 }
 
 // The Distinct benchmarks format the benchmark load with category, action, outcome, reason,
 // source address and port changed to a value of its own in every record: a RecordBatch's memo
 // then finds nothing to reuse (the case it must not make slower).
 func BenchmarkSyslogRecordDistinct(b *testing.B) {
-	benchDistinct(b, false)
+	res, lrs := distinctRecords(b)
+	formatInTurn(b, mustSyslog(b, DefaultSyslogConfig()), res, lrs, false)
 }
 
 func BenchmarkSyslogRecordDistinctBatch(b *testing.B) {
-	benchDistinct(b, true)
+	res, lrs := distinctRecords(b)
+	formatInTurn(b, mustSyslog(b, DefaultSyslogConfig()), res, lrs, true)
 }
 
-func benchDistinct(b *testing.B, batch bool) {
-	f := mustCEF(b, DefaultCEFConfig())
-	s := mustSyslog(b, DefaultSyslogConfig())
+func distinctRecords(b *testing.B) (pcommon.Resource, plog.LogRecordSlice) {
 	res, lrs := benchLoadRecords(b)
 	for i := 0; i < lrs.Len(); i++ {
 		a := lrs.At(i).Attributes()
@@ -147,22 +134,5 @@ func benchDistinct(b *testing.B, batch bool) {
 		a.PutStr(secevent.KeySourceAddress, "10.1."+strconv.Itoa(i/250)+"."+strconv.Itoa(i%250))
 		a.PutInt(secevent.KeySourcePort, int64(1000+i))
 	}
-	rb := NewRecordBatch(s, f)
-	buf := make([]byte, 0, 4096)
-	b.ReportAllocs()
-	i := 0
-	for b.Loop() {
-		if batch {
-			if i == 0 {
-				rb.SetResource(res, lrs.Len())
-			}
-			buf, _ = rb.Append(buf[:0], lrs.At(i))
-		} else {
-			buf, _ = s.AppendRecord(buf[:0], res, lrs.At(i), f)
-		}
-		if i++; i == lrs.Len() {
-			i = 0
-		}
-	}
-	b.SetBytes(int64(len(buf)))
+	return res, lrs
 }
