@@ -5,6 +5,7 @@
 package benchload // import "github.com/unified-ot/otelcol-siem/internal/benchload"
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"regexp"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"go.opentelemetry.io/collector/confmap"
+	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.yaml.in/yaml/v3"
@@ -113,6 +115,30 @@ func SiteConfig(path, section string) (*confmap.Conf, error) {
 		return nil, fmt.Errorf("%s has no %s section", path, section)
 	}
 	return sub, nil
+}
+
+// UnmarshalSite unmarshals the section of the collector configuration at path (SiteConfig) into
+// cfg, a component's Config: a benchmark then runs the settings the site ships.
+func UnmarshalSite(path, section string, cfg any) error {
+	conf, err := SiteConfig(path, section)
+	if err != nil {
+		return err
+	}
+	return conf.Unmarshal(cfg)
+}
+
+// CountingConsumer is the next consumer of a processor benchmark: it only sets *passed to the
+// record count of each call. A sink that kept the batches would allocate per call and weigh on
+// what the benchmark measures.
+func CountingConsumer(passed *int) consumer.Logs {
+	next, err := consumer.NewLogs(func(_ context.Context, ld plog.Logs) error {
+		*passed = ld.LogRecordCount()
+		return nil
+	})
+	if err != nil {
+		panic(err) // NewLogs fails only for a nil function
+	}
+	return next
 }
 
 // Mallocs is the count of heap allocations so far, as testing's allocs/op counts them. It stops

@@ -1,6 +1,7 @@
 package benchload
 
 import (
+	"context"
 	"path/filepath"
 	"testing"
 	"time"
@@ -44,4 +45,22 @@ func TestSiteConfig(t *testing.T) {
 	assert.Equal(t, "file_storage/queue", conf.Get("storage"), "env defaults resolved")
 	_, err = SiteConfig(filepath.Join("..", "..", "otelcol-config.yaml"), "processors::nonexistent")
 	assert.Error(t, err)
+}
+
+func TestCountingConsumer(t *testing.T) {
+	passed := 0
+	next := CountingConsumer(&passed)
+	for _, ld := range FailedLogins(7, 4, "count", time.Now()) {
+		require.NoError(t, next.ConsumeLogs(context.Background(), ld))
+	}
+	assert.Equal(t, 3, passed, "the last request's records")
+}
+
+func TestUnmarshalSite(t *testing.T) {
+	cfg := map[string]any{}
+	site := filepath.Join("..", "..", "otelcol-config.yaml")
+	require.NoError(t, UnmarshalSite(site, "processors::alert", &cfg))
+	assert.Equal(t, "file_storage/queue", cfg["storage"], "env defaults resolved")
+	assert.NotEmpty(t, cfg["rules"])
+	assert.Error(t, UnmarshalSite(site, "processors::nonexistent", &cfg))
 }

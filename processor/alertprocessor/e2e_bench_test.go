@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"go.opentelemetry.io/collector/component/componenttest"
-	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/processor/processortest"
@@ -50,11 +49,8 @@ func e2eTemplate(firstUser int) plog.Logs {
 func BenchmarkE2ELoad(b *testing.B) {
 	f := NewFactory()
 	cfg := f.CreateDefaultConfig().(*Config)
-	site, err := benchload.SiteConfig(filepath.Join("..", "..", "otelcol-config.yaml"), "processors::"+metadata.Type.String())
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := site.Unmarshal(cfg); err != nil {
+	site := filepath.Join("..", "..", "otelcol-config.yaml")
+	if err := benchload.UnmarshalSite(site, "processors::"+metadata.Type.String(), cfg); err != nil {
 		b.Fatal(err)
 	}
 	cfg.Storage = nil
@@ -62,13 +58,7 @@ func BenchmarkE2ELoad(b *testing.B) {
 		b.Fatal(err)
 	}
 	passed := 0
-	next, err := consumer.NewLogs(func(_ context.Context, ld plog.Logs) error {
-		passed = ld.LogRecordCount()
-		return nil
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
+	next := benchload.CountingConsumer(&passed)
 	pl, err := f.CreateLogs(b.Context(), processortest.NewNopSettings(metadata.Type), cfg, next)
 	if err != nil {
 		b.Fatal(err)
