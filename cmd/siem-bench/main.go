@@ -326,12 +326,12 @@ func siemCommand(o options, d dest, queue bool, grpcPort, healthPort int, storag
 	}
 	args := []string{"--config", filepath.Join(o.repo, "otelcol-config.yaml")}
 	if !queue {
-		// The in-memory queue instead of file_storage.
+		// The in-memory queue instead of queue_storage.
 		args = append(args, "--config", "yaml:exporters::"+exporter+"::sending_queue::storage: null")
 	}
 	if pprofAddr != "" {
 		args = append(args, "--config", "yaml:extensions::pprof::endpoint: "+pprofAddr,
-			"--config", "yaml:service::extensions: [health_check, file_storage/queue, pprof]")
+			"--config", "yaml:service::extensions: [health_check, queue_storage, pprof]")
 	}
 	cmd := exec.Command(o.siemBin, args...)
 	cmd.Env = append(append(os.Environ(), env...),

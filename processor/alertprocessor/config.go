@@ -37,7 +37,7 @@ type Config struct {
 	MaxGroupsPerRule int `mapstructure:"max_groups_per_rule"`
 	// MaxSampleEventIDs bounds otsec.alert.sample_event_ids.
 	MaxSampleEventIDs int `mapstructure:"max_sample_event_ids"`
-	// Storage is the id of a storage extension (file_storage) that keeps window state and open
+	// Storage is the id of a storage extension (queue_storage, file_storage) that keeps window state and open
 	// incidents across restarts. Nil keeps state in memory only.
 	Storage *component.ID `mapstructure:"storage"`
 	// CheckpointInterval is how often the state is written to Storage while running, in addition
