@@ -58,10 +58,11 @@ unit-test: ## unit tests of both modules (no peers, no binary)
 e2e-test: build _build/secevent-demo peers ## end-to-end tests (tag e2e) against the ocb-built binary and real syslog peers
 	OTELCOL_SIEM_BIN=$(CURDIR)/$(BIN) SECEVENT_DEMO_BIN=$(CURDIR)/_build/secevent-demo $(GO) test -tags e2e -count=1 -p 1 -timeout 40m $(E2E_PKGS)
 
-reliability: build _build/secevent-demo peers ## run the e2e suite and write its zero-loss table to docs/reliability.md
+reliability: build _build/secevent-demo peers ## run the e2e suite and the power-cut tests, and write their zero-loss table to docs/reliability.md
 	@mkdir -p _out && rm -f _out/reliability-rows.md
 	RELIABILITY_TABLE=$(CURDIR)/_out/reliability-rows.md OTELCOL_SIEM_BIN=$(CURDIR)/$(BIN) SECEVENT_DEMO_BIN=$(CURDIR)/_build/secevent-demo \
 	  $(GO) test -tags e2e -count=1 -p 1 -timeout 40m ./test/e2e/
+	RELIABILITY_TABLE=$(CURDIR)/_out/reliability-rows.md $(GO) test -count=1 -run 'PowerCut' ./extension/queuestorageextension/internal/seglog/
 	bash scripts/reliability-doc.sh _out/reliability-rows.md > docs/reliability.md
 
 # The e2e tests need rsyslog, syslog-ng and liblognorm's lognormalizer. They are installed from
