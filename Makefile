@@ -32,7 +32,7 @@ BENCH_COUNT ?= 6
 .PHONY: help build demo run test unit-test e2e-test reliability lint bench bench-e2e peers tools clean
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 build: $(BIN) ## build the otelcol-siem distribution with ocb into _build/
 
