@@ -16,7 +16,7 @@ import (
 
 // TestAlertStateSurvivesRestart: three failed logins, a collector restart on the same storage,
 // two more failed logins: the failed_logins rule (5 in 300 s per account and source) fires, because
-// the window was kept in file_storage; a restart does not reset a brute-force counter.
+// the window was kept in queue_storage; a restart does not reset a brute-force counter.
 func TestAlertStateSurvivesRestart(t *testing.T) {
 	sink := testcollector.NewOTLPSink(t)
 	env := map[string]string{"OTELCOL_SIEM_EXPORTERS": "[otlp_http/siem]", "OTELCOL_SIEM_OTLP_EXPORT_ENDPOINT": sink.URL}

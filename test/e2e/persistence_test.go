@@ -72,7 +72,7 @@ func TestQueueSurvivesCollectorStopWhileSIEMDown(t *testing.T) {
 			received, dup := sink.Count(ids)
 			t.Logf("%s while SIEM down: sent %d, received %d, lost %d, duplicated %d", stop, n, received, n-received, dup)
 			recordReliability(t, "3. collector "+strings.ToUpper(stop)+" while the SIEM (OTLP/HTTP) is down, 10 000 queued, restart with SIEM up",
-				n, received, n-received, dup, "otlp_http/siem; persistent queue on file_storage")
+				n, received, n-received, dup, "otlp_http/siem; persistent queue on queue_storage")
 			if got != n {
 				t.Fatalf("lost %d of %d queued events after %s and restart", n-got, n, stop)
 			}

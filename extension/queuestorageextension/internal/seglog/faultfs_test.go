@@ -638,7 +638,7 @@ func TestFaultFSModel(t *testing.T) {
 
 			img := fs.Crash(rand.New(rand.NewPCG(seed, 1)))
 			a := ffContent(t, img, "/d/a")
-			if a == nil || len(a) < 3000 || !bytes.Equal(a[:3000], synced) {
+			if len(a) < 3000 || !bytes.Equal(a[:3000], synced) {
 				t.Fatalf("seed %d: synced content lost: %d bytes", seed, len(a))
 			}
 			if len(a) > 8000 {
@@ -771,9 +771,6 @@ func ffContent(t *testing.T, fs *faultFS, name string) []byte {
 	b := make([]byte, size)
 	if _, err := f.ReadAt(b, 0); err != nil && err != io.EOF {
 		t.Fatal(err)
-	}
-	if b == nil {
-		b = []byte{}
 	}
 	return b
 }

@@ -223,10 +223,12 @@ func Open(opts Options) (*Log, error) {
 		opts.Now = time.Now
 	}
 	l := &Log{opts: opts, fs: opts.FS, log: opts.Logger, obs: opts.Observer, index: map[string]entry{}, deferred: map[string]bool{}}
+	_, err := l.fs.ReadDir(opts.Dir)
+	existed := err == nil
 	if err := l.fs.MkdirAll(opts.Dir); err != nil {
 		return nil, err
 	}
-	if err := l.recover(); err != nil {
+	if err := l.recover(existed); err != nil {
 		l.closeFiles()
 		return nil, err
 	}
@@ -251,8 +253,9 @@ func (d *damage) any() bool {
 
 func (d *damage) mark(id uint64) { d.maxID = max(d.maxID, id) }
 
-// recover loads every segment, then repairs what damage it found.
-func (l *Log) recover() error {
+// recover loads every segment, then repairs what damage it found. existed says whether the log's
+// directory was there before Open: a log always keeps a segment, so one with none lost them all.
+func (l *Log) recover(existed bool) error {
 	names, err := l.fs.ReadDir(l.opts.Dir)
 	if err != nil {
 		return err
@@ -265,6 +268,9 @@ func (l *Log) recover() error {
 	}
 	slices.Sort(ids)
 	var d damage
+	if existed && len(ids) == 0 {
+		d.missing = append(d.missing, 0)
+	}
 	for i, id := range ids {
 		if i > 0 {
 			for gap := ids[i-1] + 1; gap < id; gap++ {

@@ -208,6 +208,11 @@ func TestDamageModes(t *testing.T) {
 		"the newest file missing": func(t *testing.T, files []string) {
 			_ = os.Remove(files[len(files)-1])
 		},
+		"every file missing": func(t *testing.T, files []string) {
+			for _, f := range files {
+				_ = os.Remove(f)
+			}
+		},
 	}
 	for name, damage := range modes {
 		t.Run(name, func(t *testing.T) {
@@ -235,6 +240,12 @@ func TestDamageModes(t *testing.T) {
 				}
 			}
 			t.Logf("%s: %d intact, %d lost; damaged frames %d, bytes %d", name, intact, lost, obs.damagedFrames.Load(), obs.damagedBytes.Load())
+			if name == "every file missing" {
+				if obs.damagedFrames.Load() == 0 {
+					t.Fatalf("a log whose segments are all gone reported no damage")
+				}
+				return
+			}
 			if intact == 0 {
 				t.Fatalf("nothing intact was kept")
 			}
