@@ -35,6 +35,9 @@ type options struct {
 	out                        string
 	profile                    string
 	profileSeconds             int
+	backlog                    int  // events queued while the sink is down (backlog scenarios)
+	queueSize                  int  // both distributions' queue capacity in records
+	storageFsync               bool // otelcol-siem's queue_storage fsync, set per scenario
 }
 
 // The two distributions measured.
@@ -50,6 +53,9 @@ type result struct {
 	PeakRSSMB    float64
 	Frames       int64
 	Alerts       int64
+	// DiskBytesPerEvent is the storage directory's size once the backlog is stored, per queued
+	// event (backlog scenarios; 0 otherwise).
+	DiskBytesPerEvent float64
 }
 
 func main() {
@@ -62,13 +68,16 @@ func main() {
 	flag.IntVar(&o.batch, "batch", 500, "records per OTLP request")
 	flag.IntVar(&o.senders, "senders", 4, "concurrent OTLP clients")
 	flag.IntVar(&o.runs, "runs", 3, "runs per scenario and distribution (the table shows medians)")
-	flag.StringVar(&scen, "scenarios", "cef-tcp,cef-tcp-queue,cef-tls,cef-tls-queue,hec-json-gzip,hec-json-gzip-queue,backlog-cef-tcp",
-		"comma-separated scenarios: cef-{tcp,tls}[-queue], hec-json-gzip[-queue], backlog-cef-tcp")
+	flag.StringVar(&scen, "scenarios", "cef-tcp,cef-tcp-queue,cef-tcp-queue-fsync,cef-tls,cef-tls-queue,hec-json-gzip,hec-json-gzip-queue,backlog-cef-tcp",
+		"comma-separated scenarios: cef-{tcp,tls}[-queue[-fsync]], hec-json-gzip[-queue], backlog-cef-tcp[-fsync]; "+
+			"-fsync: otelcol-siem's queue_storage with fsync, contrib's file_storage without (its default)")
 	flag.StringVar(&o.out, "out", "", "also write the markdown table to this file")
 	flag.StringVar(&o.profile, "profile", "", "write a CPU profile of otelcol-siem's first run of each scenario to FILE.<scenario>.pprof (pprof extension)")
 	flag.IntVar(&o.profileSeconds, "profile-seconds", 5, "length of the CPU profile")
+	flag.IntVar(&o.backlog, "backlog-events", 100000, "events queued while the sink is down (backlog scenarios)")
 	flag.Parse()
 	o.scenarios = strings.Split(scen, ",")
+	o.queueSize = queueCapacity(o.backlog)
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "siem-bench:", err)
 		os.Exit(1)
@@ -80,10 +89,16 @@ func run(o options) error {
 	host, _ := os.Hostname()
 	fmt.Fprintf(&table, "Machine: %s, %d cores, %s; %s; %d events of ~%d bytes per run, %d OTLP clients, batches of %d; median of %d runs.\n\n",
 		host, runtime.NumCPU(), goVersion(), time.Now().UTC().Format("2006-01-02 15:04 UTC"), o.events, eventBytes(), o.senders, o.batch, o.runs)
-	table.WriteString("| scenario | distribution | events/s | ratio vs contrib | CPU s / 1M events | peak RSS MB |\n|---|---|---|---|---|---|\n")
+	table.WriteString("| scenario | distribution | events/s | ratio vs contrib | CPU s / 1M events | peak RSS MB | disk bytes / event |\n|---|---|---|---|---|---|---|\n")
 	for _, sc := range o.scenarios {
-		useTLS := strings.Contains(sc, "tls")
-		queue := strings.HasSuffix(sc, "-queue")
+		base, fsync, err := splitFsync(sc)
+		if err != nil {
+			return err
+		}
+		useTLS := strings.Contains(base, "tls")
+		queue := strings.HasSuffix(base, "-queue")
+		o := o // this scenario's options (storageFsync)
+		o.storageFsync = fsync
 		switch {
 		case strings.HasPrefix(sc, "hec-"):
 			if err := runHEC(o, sc, queue, &table); err != nil {
@@ -146,14 +161,33 @@ func run(o options) error {
 		if err != nil {
 			return fmt.Errorf("%s floor: %w", sc, err)
 		}
-		writeRows(&table, sc, runs)
-		fmt.Fprintf(&table, "| %s | floor: pre-formatted frames, one writer | %.0f | %.2f× | - | - |\n", sc, floor, floor/median(runs[distBaseline]).EventsPerSec)
+		writeRows(&table, scenarioTitle(sc), runs)
+		fmt.Fprintf(&table, "| %s | floor: pre-formatted frames, one writer | %.0f | %.2f× | - | - | - |\n", scenarioTitle(sc), floor, floor/median(runs[distBaseline]).EventsPerSec)
 	}
 	fmt.Print(table.String())
 	if o.out != "" {
 		return os.WriteFile(o.out, []byte(table.String()), 0o644)
 	}
 	return nil
+}
+
+// splitFsync takes an -fsync scenario apart: the scenario it varies, and whether otelcol-siem's
+// queue_storage syncs to disk. It exists where both distributions use a persistent queue.
+func splitFsync(sc string) (base string, fsync bool, err error) {
+	base, fsync = strings.CutSuffix(sc, "-fsync")
+	if fsync && !(strings.HasPrefix(base, "cef-") && strings.HasSuffix(base, "-queue")) && !strings.HasPrefix(base, "backlog-") {
+		return "", false, fmt.Errorf("scenario %q: -fsync is for cef-*-queue and backlog-* (both distributions on a persistent queue)", sc)
+	}
+	return base, fsync, nil
+}
+
+// scenarioTitle is a scenario's name as the table shows it: an -fsync scenario says that only
+// otelcol-siem syncs its queue to disk.
+func scenarioTitle(sc string) string {
+	if strings.HasSuffix(sc, "-fsync") {
+		return sc + " (otelcol-siem fsync: true, contrib fsync: false)"
+	}
+	return sc
 }
 
 // writeRows writes one scenario's rows: each distribution's medians, and as its ratio the median
@@ -170,7 +204,11 @@ func writeRows(table *strings.Builder, sc string, runs map[string][]result) {
 		if dist == distSIEM {
 			ratio = fmt.Sprintf("%.2f× (%.2f–%.2f)", ratios[len(ratios)/2], ratios[0], ratios[len(ratios)-1])
 		}
-		fmt.Fprintf(table, "| %s | %s | %.0f | %s | %.2f | %.0f |\n", sc, dist, m.EventsPerSec, ratio, m.CPUPerMEvent, m.PeakRSSMB)
+		disk := "-"
+		if m.DiskBytesPerEvent > 0 {
+			disk = fmt.Sprintf("%.0f", m.DiskBytesPerEvent)
+		}
+		fmt.Fprintf(table, "| %s | %s | %.0f | %s | %.2f | %.0f | %s |\n", sc, dist, m.EventsPerSec, ratio, m.CPUPerMEvent, m.PeakRSSMB, disk)
 	}
 }
 
@@ -179,6 +217,7 @@ type running struct {
 	cmd       *exec.Cmd
 	grpcAddr  string
 	pprofAddr string // "" without the pprof extension
+	storage   string // the persistent queue's directory
 	logFile   *os.File
 }
 
@@ -225,7 +264,7 @@ func startDistributionOnce(o options, dist string, d dest, queue bool, tmp strin
 		cmd = siemCommand(o, d, queue, grpcPort, healthPort, storage, pprofAddr)
 	} else {
 		cfg := filepath.Join(tmp, "baseline.yaml")
-		if err := os.WriteFile(cfg, []byte(baselineConfig(d.syslogAddr, d.caFile, queue, grpcPort, healthPort, storage)), 0o644); err != nil {
+		if err := os.WriteFile(cfg, []byte(baselineConfig(d.syslogAddr, d.caFile, queue, o.queueSize, grpcPort, healthPort, storage)), 0o644); err != nil {
 			return nil, err
 		}
 		cmd = exec.Command(o.baselineBin, "--config", cfg)
@@ -240,7 +279,7 @@ func startDistributionOnce(o options, dist string, d dest, queue bool, tmp strin
 		logFile.Close()
 		return nil, err
 	}
-	r := &running{cmd: cmd, grpcAddr: fmt.Sprintf("127.0.0.1:%d", grpcPort), pprofAddr: pprofAddr, logFile: logFile}
+	r := &running{cmd: cmd, grpcAddr: fmt.Sprintf("127.0.0.1:%d", grpcPort), pprofAddr: pprofAddr, storage: storage, logFile: logFile}
 	if dist == distSIEM {
 		err = waitHealthy(fmt.Sprintf("127.0.0.1:%d", healthPort), 60*time.Second)
 	} else {
@@ -340,9 +379,10 @@ func siemCommand(o options, d dest, queue bool, grpcPort, healthPort int, storag
 		fmt.Sprintf("OTELCOL_SIEM_HEALTH_ENDPOINT=127.0.0.1:%d", healthPort),
 		fmt.Sprintf("OTELCOL_SIEM_METRICS_PORT=%d", freePort()),
 		"OTELCOL_SIEM_STORAGE_DIR="+storage,
+		fmt.Sprintf("OTELCOL_SIEM_STORAGE_FSYNC=%t", o.storageFsync),
 		"OTELCOL_SIEM_LOG_LEVEL=warn",
-		// Room for the 100 000-event backlog plus the alerts it raises; the baseline gets the same.
-		fmt.Sprintf("OTELCOL_SIEM_QUEUE_SIZE=%d", queueSize),
+		// Room for the backlog plus the alerts it raises; the baseline gets the same.
+		fmt.Sprintf("OTELCOL_SIEM_QUEUE_SIZE=%d", o.queueSize),
 	)
 	return cmd
 }
@@ -350,7 +390,7 @@ func siemCommand(o options, d dest, queue bool, grpcPort, healthPort int, storag
 // baselineConfig is the contrib distribution's pipeline: otlp -> batch -> syslog exporter, RFC 5424
 // with octet counting (the framing the sink and otelcol-siem use), the same batch settings and
 // queue as otelcol-siem's site config.
-func baselineConfig(sinkAddr, caFile string, queue bool, grpcPort, healthPort int, storage string) string {
+func baselineConfig(sinkAddr, caFile string, queue bool, queueSize, grpcPort, healthPort int, storage string) string {
 	host, port, _ := net.SplitHostPort(sinkAddr)
 	tlsBlock := "      insecure: true\n"
 	if caFile != "" {
@@ -446,6 +486,8 @@ func median(rs []result) result {
 		EventsPerSec: pick(func(r result) float64 { return r.EventsPerSec }),
 		CPUPerMEvent: pick(func(r result) float64 { return r.CPUPerMEvent }),
 		PeakRSSMB:    pick(func(r result) float64 { return r.PeakRSSMB }),
+
+		DiskBytesPerEvent: pick(func(r result) float64 { return r.DiskBytesPerEvent }),
 	}
 }
 

@@ -12,8 +12,14 @@ import (
 
 const hecToken = "siem-bench-token"
 
-// queueSize is both distributions' queue capacity in records.
-const queueSize = 200000
+// minQueueSize is both distributions' queue capacity in records unless the backlog needs more.
+const minQueueSize = 200000
+
+// queueCapacity is both distributions' queue capacity for a backlog of that many events: room for
+// the events and the alerts they raise, with a tenth to spare, and never below minQueueSize.
+func queueCapacity(backlog int) int {
+	return max(minQueueSize, (backlog+expectedAlerts(backlog))*11/10)
+}
 
 // expectedAlerts is how many alert records the site pipeline adds to n benchmark events: users cycle
 // over 1000 accounts from one source, so every account with 5 failed logins in the run fires
@@ -85,22 +91,23 @@ func runHEC(o options, sc string, queue bool, table *strings.Builder) error {
 		}
 	}
 	m := median(runs)
-	fmt.Fprintf(table, "| %s | %s | n/a | - | - | - |\n", sc, "contrib splunkhecexporter (not served by this Go proxy)")
-	fmt.Fprintf(table, "| %s | %s | %.0f | - | %.2f | %.0f |\n", sc, distSIEM, m.EventsPerSec, m.CPUPerMEvent, m.PeakRSSMB)
+	fmt.Fprintf(table, "| %s | %s | n/a | - | - | - | - |\n", sc, "contrib splunkhecexporter (not served by this Go proxy)")
+	fmt.Fprintf(table, "| %s | %s | %.0f | - | %.2f | %.0f | - |\n", sc, distSIEM, m.EventsPerSec, m.CPUPerMEvent, m.PeakRSSMB)
 	return nil
 }
 
-// runBacklog measures how fast each distribution drains a backlog: the events are sent while the
-// SIEM (the sink) is down and held in the persistent queue; the sink then comes up and the drain
-// rate is events / (last frame - first frame).
+// runBacklog measures how fast each distribution drains a backlog: o.backlog events are sent while
+// the SIEM (the sink) is down and held in the persistent queue; the sink then comes up and the
+// drain rate is events / (last frame - first frame). Each run also reports the bytes the queue
+// takes on disk per event once the backlog is stored.
 func runBacklog(o options, sc string, table *strings.Builder) error {
 	tmp, err := os.MkdirTemp("", "siem-bench")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	n := 100000
-	load, err := encodeRequests(buildRequests(n, o.batch, sc))
+	n := o.backlog
+	load, err := encodeLoad(n, o.batch, sc, time.Now())
 	if err != nil {
 		return err
 	}
@@ -114,14 +121,16 @@ func runBacklog(o options, sc string, table *strings.Builder) error {
 			}
 			res, err := drain(o, r, load, n, addr)
 			r.stop()
+			os.RemoveAll(r.storage) // a million-event backlog leaves ~0.5 GB per distribution and run
 			if err != nil {
 				return fmt.Errorf("%s %s run %d: %w", sc, dist, i+1, err)
 			}
-			fmt.Fprintf(os.Stderr, "%s %s run %d: drained %.0f events/s\n", sc, dist, i+1, res.EventsPerSec)
+			fmt.Fprintf(os.Stderr, "%s %s run %d: drained %.0f events/s, %.2f CPU s/1M, %.0f MB peak RSS, %.0f disk bytes/event (%d frames, %d alerts)\n",
+				sc, dist, i+1, res.EventsPerSec, res.CPUPerMEvent, res.PeakRSSMB, res.DiskBytesPerEvent, res.Frames, res.Alerts)
 			runs[dist] = append(runs[dist], res)
 		}
 	}
-	writeRows(table, sc+" (100 000 queued, drain rate)", runs)
+	writeRows(table, fmt.Sprintf("%s (%s queued, drain rate)", scenarioTitle(sc), groupDigits(n)), runs)
 	return nil
 }
 
@@ -132,6 +141,12 @@ func drain(o options, r *running, load [][]byte, n int, addr string) (result, er
 		return result{}, err
 	}
 	time.Sleep(2 * time.Second) // every batch has reached the persistent queue and failed once
+	// The backlog as stored: queue files, and whatever else the distribution keeps there (otelcol-siem's
+	// alert state). bbolt's file size is what it has grown to, free pages included.
+	disk, err := dirBytes(r.storage)
+	if err != nil {
+		return result{}, err
+	}
 	cpu0, err := cpuSeconds(r.cmd.Process.Pid)
 	if err != nil {
 		return result{}, err
@@ -151,7 +166,10 @@ func drain(o options, r *running, load [][]byte, n int, addr string) (result, er
 	// The drain rate runs from the first frame to the last: the wait for the exporter's next retry
 	// after the sink came up (backoff) is reported apart, not counted as draining.
 	fmt.Fprintf(os.Stderr, "  first frame %.1f s after the sink came up\n", time.Duration(sink.first.Load()-start.UnixNano()).Seconds())
-	return finish(r, n, time.Duration(sink.last.Load()-sink.first.Load()), got, sink.alerts.Load(), cpu0)
+	// Peak RSS (VmHWM) is the process's whole life: the fill and the drain.
+	res, err := finish(r, n, time.Duration(sink.last.Load()-sink.first.Load()), got, sink.alerts.Load(), cpu0)
+	res.DiskBytesPerEvent = float64(disk) / float64(n)
+	return res, err
 }
 
 // waitCount polls count until it reaches want or stays unchanged for idle; it returns the count and

@@ -49,13 +49,13 @@ func TestFrameSinkCountsOctetCountedFrames(t *testing.T) {
 }
 
 func TestBaselineConfigCarriesQueueAndTLS(t *testing.T) {
-	cfg := baselineConfig("127.0.0.1:6514", "/tmp/ca.pem", true, 4317, 13133, "/tmp/q")
-	for _, want := range []string{"enable_octet_counting: true", "ca_file: /tmp/ca.pem", "storage: file_storage", "port: 6514", "extensions: [file_storage]"} {
+	cfg := baselineConfig("127.0.0.1:6514", "/tmp/ca.pem", true, 1234567, 4317, 13133, "/tmp/q")
+	for _, want := range []string{"enable_octet_counting: true", "ca_file: /tmp/ca.pem", "storage: file_storage", "port: 6514", "extensions: [file_storage]", "queue_size: 1234567"} {
 		if !strings.Contains(cfg, want) {
 			t.Errorf("baseline config lacks %q:\n%s", want, cfg)
 		}
 	}
-	cfg = baselineConfig("127.0.0.1:514", "", false, 4317, 13133, "/tmp/q")
+	cfg = baselineConfig("127.0.0.1:514", "", false, minQueueSize, 4317, 13133, "/tmp/q")
 	for _, unwanted := range []string{"file_storage", "ca_file"} {
 		if strings.Contains(cfg, unwanted) {
 			t.Errorf("baseline config without queue/TLS has %q:\n%s", unwanted, cfg)
