@@ -520,6 +520,10 @@ func (l *Log) Batch(ops ...*storage.Operation) error {
 	at := l.opts.Now().UnixNano()
 	l.buf, l.writes = appendFrame(l.buf[:0], at, ops, l.writes[:0])
 	n := int64(len(l.buf))
+	if n > maxFrameLen {
+		l.mu.Unlock()
+		return fmt.Errorf("queue storage: a batch of %d bytes is larger than the %d a frame may hold", n, maxFrameLen)
+	}
 	if newData {
 		if !l.opts.Budget.tryAdd(n) {
 			l.mu.Unlock()
