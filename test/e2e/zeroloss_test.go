@@ -552,7 +552,7 @@ func zlMaxSizeRound(t *testing.T, certs *testpeers.Certs) {
 		cAfter = zlWaitRsyslog(t, rs, idsOf(after), 30*time.Second)
 	}
 	zlRow(t, "4. max_size 1 MiB (queue_storage, 256 KiB segments) with rsyslog down, then rsyslog back", c,
-		fmt.Sprintf("%d refused to the client %v; refused_writes %v, deferred_writes %v; disk_bytes %v at the limit; %d of the refused arrived anyway; after draining, %d of %d new events accepted and delivered",
+		fmt.Sprintf("%d refused to the client %v; refused_writes %v, deferred_writes %v; disk_bytes %.0f at the limit; %d of the refused arrived anyway; after draining, %d of %d new events accepted and delivered",
 			len(refused), uniq(clientErrs), refusedWrites, deferredWrites, diskBytes, late.Received, cAfter.Received, batch))
 	if c.Lost != 0 {
 		t.Errorf("accepted events lost: %s; e.g. %v", c, c.Missing)
