@@ -42,7 +42,7 @@ func TestReceived(t *testing.T) {
 func TestSiteConfig(t *testing.T) {
 	conf, err := SiteConfig(filepath.Join("..", "..", "otelcol-config.yaml"), "processors::alert")
 	require.NoError(t, err)
-	assert.Equal(t, "file_storage/queue", conf.Get("storage"), "env defaults resolved")
+	assert.Equal(t, "queue_storage", conf.Get("storage"), "env defaults resolved")
 	_, err = SiteConfig(filepath.Join("..", "..", "otelcol-config.yaml"), "processors::nonexistent")
 	assert.Error(t, err)
 }
@@ -60,7 +60,7 @@ func TestUnmarshalSite(t *testing.T) {
 	cfg := map[string]any{}
 	site := filepath.Join("..", "..", "otelcol-config.yaml")
 	require.NoError(t, UnmarshalSite(site, "processors::alert", &cfg))
-	assert.Equal(t, "file_storage/queue", cfg["storage"], "env defaults resolved")
+	assert.Equal(t, "queue_storage", cfg["storage"], "env defaults resolved")
 	assert.NotEmpty(t, cfg["rules"])
 	assert.Error(t, UnmarshalSite(site, "processors::nonexistent", &cfg))
 }
