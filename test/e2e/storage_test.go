@@ -264,10 +264,10 @@ func TestQueueStorageDamaged(t *testing.T) {
 			}
 			newEvents := zlFailedLogins("qsd-new-"+dm.name[:1], 0, after, "bob", "Failed login attempt for bob")
 			qsSend(t, col2, newEvents, perReq)
-			cNew := zlWaitRsyslog(t, rs, idsOf(newEvents), 90*time.Second)
+			zlWaitRsyslog(t, rs, idsOf(newEvents), 90*time.Second)
 			qsSettle(t, col2, rs, 60*time.Second)
 			c := zlCountRsyslog(t, rs, ids)
-			cNew = zlCountRsyslog(t, rs, idsOf(newEvents))
+			cNew := zlCountRsyslog(t, rs, idsOf(newEvents))
 
 			// Counters appear once counted: with nothing damaged (e) they are absent (read as 0).
 			damagedRecords, drErr := col2.Metric(qsDamagedRecords)
