@@ -1,6 +1,7 @@
 package alertprocessor
 
 import (
+	"encoding/json"
 	"fmt"
 	"regexp"
 	"strings"
@@ -9,8 +10,10 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 
+	"github.com/unified-ot/otelcol-siem/internal/secformat"
 	"github.com/unified-ot/otelcol-siem/processor/alertprocessor/internal/metadata"
 	"github.com/unified-ot/otelcol-siem/secevent"
 )
@@ -159,4 +162,35 @@ func TestConditionErrorsCounted(t *testing.T) {
 	assert.Empty(t, h.send(event{t0, map[string]any{secevent.KeyFailureCount: "not a number"}}))
 	assert.Len(t, h.send(event{t0, map[string]any{secevent.KeyFailureCount: 5}}), 1)
 	assert.Equal(t, int64(1), h.counter(metricConditionErrors, "arith"), fmt.Sprint(h.counter(metricAlertsFired, "arith")))
+}
+
+// What the CEF formatter makes of the alert record, as the runbook and the README describe it: msg
+// is the Body (the alert sentence), and otsec.alert.description, which shares msg with the Body in
+// the schema and comes second, travels in the overflow JSON (cs6, labelled otsecExtra).
+func TestAlertRecordCEFMessage(t *testing.T) {
+	h := newHarness(t, defaultConfig())
+	var evs []event
+	for i := 0; i < 5; i++ {
+		evs = append(evs, failedLogin(t0.Add(time.Duration(i)*time.Minute), "alice@example.com", "192.168.1.100"))
+	}
+	alerts := h.send(evs...)
+	require.Len(t, alerts, 1)
+	a := alerts[0]
+
+	f, err := secformat.NewCEF(secformat.DefaultCEFConfig())
+	require.NoError(t, err)
+	line := string(f.Append(nil, pcommon.NewResource(), a))
+
+	// CEF extension values escape \ and =; the Body has no other character CEF escapes.
+	esc := strings.NewReplacer(`\`, `\\`, `=`, `\=`)
+	assert.Contains(t, line, "|msg="+esc.Replace(a.Body().Str())+" cat=alert ", "msg is the Body: %s", line)
+
+	start := strings.Index(line, " cs6=")
+	end := strings.Index(line, " cs6Label=otsecExtra")
+	require.True(t, start >= 0 && end > start, "no overflow JSON in %s", line)
+	raw := strings.NewReplacer(`\\`, `\`, `\=`, `=`).Replace(line[start+len(" cs6=") : end])
+	var over map[string]any
+	require.NoError(t, json.Unmarshal([]byte(raw), &over), "cs6: %s", raw)
+	assert.Equal(t, DefaultRules()[0].Description, over[secevent.KeyAlertDescription])
+	assert.NotContains(t, line[:start], DefaultRules()[0].Description, "the description is only in cs6")
 }
