@@ -1,8 +1,6 @@
 package alertprocessor // import "github.com/unified-ot/otelcol-siem/processor/alertprocessor"
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"strconv"
 	"time"
 
@@ -73,29 +71,6 @@ func significanceNote(early, notification, final string) string {
 		early + " (Art. 23(4)(a), 24 h), incident notification by " + notification + " (Art. 23(4)(b), 72 h), " +
 		"final report by " + final + " (Art. 23(4)(d), one month after the notification). Counted from first_seen; " +
 		"decide significance first (docs/incident-response.md)."
-}
-
-// newUUID returns a random (version 4) UUID for the alert's event.id.
-func newUUID() string {
-	var b [16]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		// crypto/rand does not fail on supported platforms (Go 1.24+ panics instead); keep the
-		// signature simple.
-		panic(err)
-	}
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	var s [36]byte
-	hex.Encode(s[0:8], b[0:4])
-	s[8] = '-'
-	hex.Encode(s[9:13], b[4:6])
-	s[13] = '-'
-	hex.Encode(s[14:18], b[6:8])
-	s[18] = '-'
-	hex.Encode(s[19:23], b[8:10])
-	s[23] = '-'
-	hex.Encode(s[24:], b[10:])
-	return string(s[:])
 }
 
 // fillAlert writes firing f into lr: the alert record of the schema (category alert). Its strings

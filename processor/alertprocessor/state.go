@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"time"
 
+	"github.com/google/uuid"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 
@@ -306,7 +307,7 @@ func (rs *ruleState) fire(g *group, i, j int) *firing {
 		count:   j - i + 1,
 		first:   g.entries[i].t,
 		last:    g.entries[j].t,
-		alertID: newUUID(),
+		alertID: uuid.NewString(), // random (version 4), lower-case hex with hyphens
 	}
 	if n := min(j-i+1, rs.maxSample); n > 0 {
 		f.sampleIDs = make([]string, 0, n)
