@@ -19,6 +19,7 @@ import (
 	"gopkg.in/natefinch/lumberjack.v2"
 
 	"github.com/unified-ot/otelcol-siem/exporter/cefsyslogexporter/internal/metadata"
+	"github.com/unified-ot/otelcol-siem/internal/destlog"
 	"github.com/unified-ot/otelcol-siem/internal/secformat"
 )
 
@@ -120,6 +121,8 @@ func (e *cefSyslogExporter) start(ctx context.Context, _ component.Host) error {
 	if q := e.cfg.QueueConfig.Get(); q != nil && q.NumConsumers > 0 {
 		size = q.NumConsumers
 	}
+	// Where the events go, for the start-up log (never a key or a certificate's content).
+	dest := []zap.Field{zap.String("transport", e.cfg.Transport)}
 	switch e.cfg.Transport {
 	case TransportFile:
 		f, err := openFileSink(e.cfg.File)
@@ -127,6 +130,7 @@ func (e *cefSyslogExporter) start(ctx context.Context, _ component.Host) error {
 			return fmt.Errorf("cef_syslog: file.path: %w", err)
 		}
 		e.file = f
+		dest = append(dest, zap.String("file", e.cfg.File.Path), zap.Bool("syslog_header", e.syslogHeader))
 	case TransportTLS:
 		tlsCfg, err := e.cfg.TLS.LoadTLSConfig(ctx)
 		if err != nil {
@@ -139,9 +143,20 @@ func (e *cefSyslogExporter) start(ctx context.Context, _ component.Host) error {
 			e.logger.Warn("tls.insecure_skip_verify is set: the syslog receiver's certificate is NOT verified; anyone on the path can read and forge security events")
 		}
 		e.pool = newConnPool(e.cfg, tlsCfg, size, e.logger, e.tel)
+		dest = append(dest, zap.String("endpoint", e.cfg.Endpoint),
+			zap.Bool("client_certificate", len(tlsCfg.Certificates) > 0 || tlsCfg.GetClientCertificate != nil))
 	default:
 		e.pool = newConnPool(e.cfg, nil, size, e.logger, e.tel)
+		dest = append(dest, zap.String("endpoint", e.cfg.Endpoint))
 	}
+	if e.framing != "" {
+		dest = append(dest, zap.String("framing", e.framing))
+	}
+	dest = append(dest, zap.String("format", e.cfg.Format))
+	if e.syslogHeader {
+		dest = append(dest, zap.String("syslog_protocol", e.cfg.Syslog.Protocol))
+	}
+	destlog.Log(e.logger, e.cfg.QueueConfig, dest...)
 	return nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"runtime"
 
 	"go.uber.org/zap"
@@ -16,6 +17,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 
 	"github.com/unified-ot/otelcol-siem/exporter/securitywebhookexporter/internal/metadata"
+	"github.com/unified-ot/otelcol-siem/internal/destlog"
 	"github.com/unified-ot/otelcol-siem/internal/httpdelivery"
 	"github.com/unified-ot/otelcol-siem/internal/secformat"
 )
@@ -82,6 +84,15 @@ func (e *webhookExporter) start(ctx context.Context, host component.Host) error 
 		return err
 	}
 	e.client = client
+	// Only the server is named: many webhook URLs carry a secret in their path or query, and the
+	// headers (and auth) hold credentials.
+	u, err := url.Parse(e.cfg.ClientConfig.Endpoint)
+	if err != nil {
+		return fmt.Errorf("endpoint: %w", err) // Validate parsed it already
+	}
+	destlog.Log(e.logger, e.cfg.QueueConfig,
+		zap.String("transport", u.Scheme), zap.String("endpoint", destlog.Origin(u)),
+		zap.String("format", e.cfg.Format))
 	return nil
 }
 

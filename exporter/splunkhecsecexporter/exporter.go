@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"runtime"
 	"strconv"
 	"sync"
@@ -23,6 +24,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 
 	"github.com/unified-ot/otelcol-siem/exporter/splunkhecsecexporter/internal/metadata"
+	"github.com/unified-ot/otelcol-siem/internal/destlog"
 	"github.com/unified-ot/otelcol-siem/internal/httpdelivery"
 	"github.com/unified-ot/otelcol-siem/internal/secformat"
 	"github.com/unified-ot/otelcol-siem/secevent"
@@ -196,6 +198,17 @@ func (e *hecExporter) start(ctx context.Context, host component.Host) error {
 		return err
 	}
 	e.client = client
+	// The token is a header (e.auth) and never logged; the URL loses any user information.
+	u, err := url.Parse(e.eventURL)
+	if err != nil {
+		return fmt.Errorf("endpoint: %w", err) // built from the validated endpoint
+	}
+	dest := []zap.Field{zap.String("transport", u.Scheme), zap.String("endpoint", destlog.WithoutSecrets(u)),
+		zap.String("format", e.cfg.Format), zap.Bool("ack", e.cfg.Ack.Enabled)}
+	if e.cfg.Index != "" {
+		dest = append(dest, zap.String("index", e.cfg.Index))
+	}
+	destlog.Log(e.logger, e.cfg.QueueConfig, dest...)
 	if e.cfg.Ack.Enabled {
 		e.wg.Go(func() { e.acks.run(e.cfg.Ack.PollInterval, e.stopping) })
 	}
