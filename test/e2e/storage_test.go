@@ -5,12 +5,15 @@ package e2e
 import (
 	"context"
 	"encoding/base64"
+	"encoding/binary"
 	"fmt"
+	"hash/crc32"
 	"io/fs"
 	mathrand "math/rand/v2"
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -442,4 +445,314 @@ func TestQueueStorageImportsFileStorage(t *testing.T) {
 		t.Errorf("%s = %v (queue client %v; %v), want > 0", qsImportedRecords, imported, importedQueue, impErr)
 	}
 	col2.Stop(30 * time.Second)
+}
+
+// qsFrame is one intact frame of a segment file (frame.go: magic uint32 | payload length uint32 |
+// CRC-32C of (length, payload) uint32 | payload; payload: write time int64 | op count uvarint |
+// ops, op: kind byte | key length uvarint | key | (set only) value length uvarint | value).
+type qsFrame struct {
+	off, size int64         // the frame's offset in the file and its length, header included
+	items     []qsFrameItem // the queue items it sets (keys that are decimal indices)
+	meta      []byte        // the queue's metadata (qmv0) it sets, if any
+}
+
+// qsFrameItem is one queue item a frame sets: its index and where its value lies in the file.
+type qsFrameItem struct {
+	index          uint64
+	valOff, valLen int64
+}
+
+var qsCRCTable = crc32.MakeTable(crc32.Castagnoli)
+
+// qsReadFrames parses a segment file into its frames. It stops at the first bytes that are not an
+// intact frame: the active segment may end in a frame being written.
+func qsReadFrames(t *testing.T, path string) []qsFrame {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b) < 16 || string(b[:8]) != "OTSQSEG1" {
+		t.Fatalf("%s: no segment header", path)
+	}
+	var frames []qsFrame
+	for off := 16; off+12 <= len(b); {
+		n := int(binary.LittleEndian.Uint32(b[off+4:]))
+		if binary.LittleEndian.Uint32(b[off:]) != 0x31465351 || off+12+n > len(b) ||
+			binary.LittleEndian.Uint32(b[off+8:]) != crc32.Update(crc32.Checksum(b[off+4:off+8], qsCRCTable), qsCRCTable, b[off+12:off+12+n]) {
+			break
+		}
+		f := qsFrame{off: int64(off), size: int64(12 + n)}
+		p := b[off+12 : off+12+n]
+		ops, k := binary.Uvarint(p[8:])
+		i := 8 + k
+		for range ops {
+			kind := p[i]
+			kl, k := binary.Uvarint(p[i+1:])
+			key := string(p[i+1+k : i+1+k+int(kl)])
+			i += 1 + k + int(kl)
+			if kind != 1 { // a delete
+				continue
+			}
+			vl, k := binary.Uvarint(p[i:])
+			i += k
+			if key == "qmv0" {
+				f.meta = p[i : i+int(vl)]
+			} else if idx, err := strconv.ParseUint(key, 10, 64); err == nil {
+				f.items = append(f.items, qsFrameItem{index: idx, valOff: int64(off + 12 + i), valLen: int64(vl)})
+			}
+			i += int(vl)
+		}
+		frames = append(frames, f)
+		off += 12 + n
+	}
+	return frames
+}
+
+// qsReadIndex returns the read index in the queue's metadata (exporterhelper's
+// PersistentMetadata protobuf: read_index is field 3, fixed64; proto3 leaves out a zero).
+func qsReadIndex(meta []byte) uint64 {
+	for len(meta) > 0 {
+		tag, k := binary.Uvarint(meta)
+		if k <= 0 {
+			return 0
+		}
+		meta = meta[k:]
+		switch tag & 7 {
+		case 0:
+			_, k = binary.Uvarint(meta)
+		case 1:
+			if tag>>3 == 3 && len(meta) >= 8 {
+				return binary.LittleEndian.Uint64(meta)
+			}
+			k = 8
+		case 2:
+			l, n := binary.Uvarint(meta)
+			k = n + int(l)
+		case 5:
+			k = 4
+		default:
+			return 0
+		}
+		if k <= 0 || k > len(meta) {
+			return 0
+		}
+		meta = meta[k:]
+	}
+	return 0
+}
+
+// qsQueueState parses every segment file of the queue's log: its frames per file, and the queue's
+// read index in the newest metadata written (items below it have been read from storage).
+func qsQueueState(t *testing.T, qlog string) (segs []string, frames [][]qsFrame, readIndex uint64) {
+	t.Helper()
+	segs, err := filepath.Glob(filepath.Join(qlog, "*.seg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sort.Strings(segs)
+	var meta []byte
+	for _, s := range segs {
+		ff := qsReadFrames(t, s)
+		frames = append(frames, ff)
+		for _, f := range ff {
+			if f.meta != nil {
+				meta = f.meta
+			}
+		}
+	}
+	return segs, frames, qsReadIndex(meta)
+}
+
+// qsItemReadMsg is the error line queue_storage logs when a value fails its checksum when read.
+const qsItemReadMsg = "queue storage: a record cannot be read and is skipped"
+
+// TestQueueStorageDamagedWhileRunning: rsyslog (TLS) is down and cef_syslog/siem's persistent
+// queue holds 6 000 events (600 stored requests of 10) in 256 KiB segment files. While the
+// collector runs, 16 bytes are overwritten inside the stored value of K frames that each hold one
+// queued request not yet read from storage, found by parsing the segment files. (The queue's
+// consumer reads requests into the exporter's batches as long as a batch can be handed on: with
+// both workers retrying a batch and the next two batches waiting, about 4 100 events are held in
+// memory, so 3 000 would all have been read before the damage and none of it would be seen.)
+// With rsyslog up, the queue reads those values, their checksums fail, and each is skipped (the
+// queue drops that one request): the collector stays healthy, delivers every other event and the
+// events sent afterwards, counts K in otelcol_queue_storage_damaged_records, logs one error line
+// per damaged record naming the segment file, and moves that file aside once it is drained.
+func TestQueueStorageDamagedWhileRunning(t *testing.T) {
+	const n, perReq, after, noise, k = 6000, 10, 200, 100, 3
+	certs := testpeers.NewCerts(t)
+	rs := testpeers.StartRsyslog(t, certs)
+	rs.Stop(t)
+	col := testcollector.Start(t, testcollector.Options{Configs: qsSiteConfig(qsSegmentOverride), Env: qsSyslogEnv(rs, certs)})
+	rnd := mathrand.New(mathrand.NewPCG(8, 42))
+	events := qsNoisyLogins("qsr", 0, n, rnd, noise)
+	ids := idsOf(events)
+	qsSend(t, col, events, perReq)
+	queued, err := col.WaitMetric(n+1, 30*time.Second, "otelcol_exporter_queue_size", cefSiem)
+	if err != nil || queued != n+1 {
+		t.Fatalf("queue holds %v records (%v), want %d events + 1 alert", queued, err, n)
+	}
+
+	// The queue's consumer reads requests while the exporter's workers retry the batches they
+	// hold; once both workers and the next batches are stuck, it stops reading. Wait for the read
+	// index to settle, so that the damaged values are read only after the damage.
+	qlog := filepath.Join(col.StorageDir, qsQueueClient+".qlog")
+	segs, frames, readIndex := qsQueueState(t, qlog)
+	for settled := time.Now(); time.Since(settled) < 2*time.Second; time.Sleep(250 * time.Millisecond) {
+		var ri uint64
+		segs, frames, ri = qsQueueState(t, qlog)
+		if ri != readIndex {
+			readIndex, settled = ri, time.Now()
+		}
+	}
+	stored, unread := 0, 0
+	for _, ff := range frames {
+		for _, f := range ff {
+			for _, it := range f.items {
+				stored++
+				if it.index >= readIndex {
+					unread++
+				}
+			}
+		}
+	}
+	// The damaged frames: in the oldest segment file that holds at least 2k+1 frames of unread
+	// items (not the newest, still written), k such frames around the middle of those, with an
+	// intact one between each two. (Every frame that stores a request holds just that one.)
+	type target struct {
+		seg   string
+		frame qsFrame
+	}
+	var targets []target
+	for i := 0; i+1 < len(frames); i++ {
+		var cands []qsFrame
+		for _, f := range frames[i] {
+			if len(f.items) == 1 && f.items[0].index >= readIndex {
+				cands = append(cands, f)
+			}
+		}
+		if len(cands) < 2*k+1 {
+			continue
+		}
+		for j := range k {
+			targets = append(targets, target{segs[i], cands[len(cands)/2-k+1+2*j]})
+		}
+		break
+	}
+	var segNames []string
+	for _, s := range segs {
+		segNames = append(segNames, filepath.Base(s))
+	}
+	t.Logf("queued %d events in %d stored requests (%d not yet read from storage: read index %d) in %d segment files %v",
+		n, stored, unread, readIndex, len(segs), segNames)
+	if len(targets) != k {
+		t.Fatalf("no sealed segment file holds %d frames of unread queue items (read index %d, %d of %d stored requests unread)", 2*k+1, readIndex, unread, stored)
+	}
+	// Events per stored request: the queue stores each OTLP request as it was sent (it batches
+	// after storing), so perReq; n / stored items guards that.
+	perStored := max(perReq, (n+stored-1)/max(stored, 1))
+	damagedSeg := targets[0].seg
+	var keys, offsets []string
+	for _, tg := range targets {
+		it := tg.frame.items[0]
+		f, err := os.OpenFile(tg.seg, os.O_RDWR, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := make([]byte, 16)
+		at := it.valOff + it.valLen/2 - 8
+		if _, err := f.ReadAt(b, at); err != nil {
+			t.Fatal(err)
+		}
+		for i := range b {
+			b[i] ^= 0xff // every byte changes
+		}
+		if _, err := f.WriteAt(b, at); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.Close(); err != nil {
+			t.Fatal(err)
+		}
+		keys = append(keys, strconv.FormatUint(it.index, 10))
+		offsets = append(offsets, strconv.FormatInt(tg.frame.off, 10))
+		t.Logf("damaged item %d: 16 bytes at %d inside its value (%d bytes at %d) of the frame at %d (%d bytes) of %s",
+			it.index, at, it.valLen, it.valOff, tg.frame.off, tg.frame.size, filepath.Base(tg.seg))
+	}
+	if _, _, ri := qsQueueState(t, qlog); ri > targets[0].frame.items[0].index {
+		t.Fatalf("the queue read item %s meanwhile (read index %d): the damage may not be read", keys[0], ri)
+	}
+	if !healthy(col) {
+		t.Fatalf("collector not healthy after the damage")
+	}
+
+	rs.Restart(t)
+	newEvents := zlFailedLogins("qsr-new", 0, after, "bob", "Failed login attempt for bob")
+	qsSend(t, col, newEvents, perReq)
+	zlWaitRsyslog(t, rs, idsOf(newEvents), 120*time.Second)
+	qsSettle(t, col, rs, 60*time.Second)
+	c := zlCountRsyslog(t, rs, ids)
+	cNew := zlCountRsyslog(t, rs, idsOf(newEvents))
+	damaged, drErr := col.Metric(qsDamagedRecords, `client="`+qsQueueClient+`"`)
+	damagedAll, _ := col.Metric(qsDamagedRecords)
+	out := col.Output()
+	var lines []string
+	for _, l := range strings.Split(out, "\n") {
+		if strings.Contains(l, qsItemReadMsg) {
+			lines = append(lines, l)
+		}
+	}
+	// Once the queue has drained past it, the damaged segment file is moved aside, not removed.
+	asidePath := ""
+	for deadline := time.Now().Add(30 * time.Second); asidePath == "" && time.Now().Before(deadline); time.Sleep(250 * time.Millisecond) {
+		m, _ := filepath.Glob(filepath.Join(col.StorageDir, "damaged-*", qsQueueClient, filepath.Base(damagedSeg)))
+		if len(m) > 0 {
+			asidePath, _ = filepath.Rel(col.StorageDir, m[0])
+		}
+	}
+	t.Logf("after rsyslog came up: %s; new events: %s; %s = %v for the queue (%v in all; %v); moved aside: %q",
+		c, cNew, qsDamagedRecords, damaged, damagedAll, drErr, asidePath)
+	for _, l := range lines {
+		t.Logf("log: %s", l)
+	}
+
+	bound := n - k*perStored
+	zlRow(t, fmt.Sprintf("8. queue_storage damaged while running with 6 000 queued for rsyslog (TLS, down): 16 bytes overwritten inside %d queued requests' stored values, then rsyslog up", k), c,
+		fmt.Sprintf("lost = the %d damaged requests of %d events (CRC fails when the queue reads them: skipped, the rest goes on), not a delivery failure; expected received >= %d - %d*%d = %d; otelcol_queue_storage_damaged_records %v; %d error line(s) naming the segment file; %d of %d events sent afterwards delivered; damaged segment moved aside after the drain: %v",
+			k, perStored, n, k, perStored, bound, damaged, len(lines), cNew.Received, after, asidePath != ""))
+
+	if !healthy(col) {
+		t.Errorf("collector not healthy after delivering")
+	}
+	if c.Received < bound || c.Lost > k*perStored {
+		t.Errorf("received %d of %d queued events, want >= %d (%d damaged requests of %d events); %s; e.g. %v", c.Received, n, bound, k, perStored, c, c.Missing)
+	}
+	if cNew.Lost != 0 {
+		t.Errorf("events sent after the damage lost: %s; e.g. %v", cNew, cNew.Missing)
+	}
+	if c.Dup != 0 || cNew.Dup != 0 {
+		t.Logf("duplicates: queued %d, new %d", c.Dup, cNew.Dup)
+	}
+	if drErr != nil || damaged != k {
+		t.Errorf("%s for %s = %v (%v), want %d", qsDamagedRecords, qsQueueClient, damaged, drErr, k)
+	}
+	if len(lines) != k {
+		t.Errorf("%d lines %q, want %d", len(lines), qsItemReadMsg, k)
+	}
+	for i, key := range keys {
+		want := []string{`"path": "` + damagedSeg + `"`, `"offset": ` + offsets[i], `"key": "` + key + `"`}
+		found := false
+		for _, l := range lines {
+			ok := true
+			for _, w := range want {
+				ok = ok && strings.Contains(l, w)
+			}
+			found = found || ok
+		}
+		if !found {
+			t.Errorf("no line %q with %v", qsItemReadMsg, want)
+		}
+	}
+	if asidePath == "" {
+		t.Errorf("the damaged segment file %s was not moved to a damaged-* folder after the drain", damagedSeg)
+	}
 }
