@@ -8,6 +8,7 @@ GO ?= go
 OCB_VERSION         := v0.165.0
 STATICCHECK_VERSION := v0.8.2
 BENCHSTAT_VERSION   := v0.0.0-20260908200009-22c9c6c9d4da
+NFPM_VERSION        := v2.48.0
 TOOLS      := $(CURDIR)/_tools
 OCB        := $(TOOLS)/ocb-$(OCB_VERSION)
 # The baseline of `make bench-e2e` is built at contrib's newest syslogexporter served here, with the
@@ -17,6 +18,7 @@ BASELINE_OCB := $(TOOLS)/ocb-$(BASELINE_OCB_VERSION)
 BASELINE_BIN := _build/baseline/otelcol-baseline
 STATICCHECK := $(TOOLS)/staticcheck-$(STATICCHECK_VERSION)
 BENCHSTAT  := $(TOOLS)/benchstat-$(BENCHSTAT_VERSION)
+NFPM       := $(TOOLS)/nfpm-$(NFPM_VERSION)
 
 BIN        := _build/otelcol-siem
 CONFIG     ?= otelcol-config.yaml
@@ -28,8 +30,14 @@ E2E_PKGS = $(shell grep -rl --include='*_test.go' '^//go:build e2e' . | xargs -r
 # Benchmarked packages (make bench).
 BENCH_PKGS ?= ./...
 BENCH_COUNT ?= 6
+# Packages (make package): the version is the distribution's (builder-config.yaml dist.version), the
+# one `otelcol-siem --version` reports.
+PKG_VERSION := $(shell awk '/^dist:/{d=1;next} d&&/^[^ #]/{d=0} d&&$$1=="version:"{print $$2;exit}' builder-config.yaml)
+PKG_ARCH    := $(shell $(GO) env GOARCH)
+PKG_MAINTAINER ?= otelcol-siem maintainers
+PKG_DIR     := _build/packages
 
-.PHONY: help build demo run test unit-test e2e-test reliability lint bench bench-e2e peers tools clean
+.PHONY: help build demo run test unit-test e2e-test reliability lint bench bench-e2e peers tools clean package package-test
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -97,7 +105,24 @@ $(BASELINE_BIN): bench/baseline/builder-config.yaml | $(BASELINE_OCB)
 	$(BASELINE_OCB) --config bench/baseline/builder-config.yaml
 	@touch $@
 
-tools: $(OCB) $(STATICCHECK) $(BENCHSTAT) ## install the pinned tools into _tools/
+# .deb and .rpm with nfpm: binary, /etc/otelcol-siem/{config.yaml,otelcol-siem.env}, the systemd
+# unit and the maintainer scripts in packaging/ (docs/install.md).
+package: build | $(NFPM) ## build the .deb and .rpm (binary, config, env file, sandboxed systemd unit) into _build/packages/
+	@test -n "$(PKG_VERSION)" || { echo "package: no dist.version in builder-config.yaml" >&2; exit 1; }
+	@mkdir -p $(PKG_DIR)
+	rm -f $(PKG_DIR)/otelcol-siem[_-]*
+	for p in deb rpm; do \
+	  OTELCOL_SIEM_PKG_VERSION=$(PKG_VERSION) OTELCOL_SIEM_PKG_ARCH=$(PKG_ARCH) OTELCOL_SIEM_PKG_MAINTAINER="$(PKG_MAINTAINER)" \
+	    $(NFPM) package --config packaging/nfpm.yaml --packager $$p --target $(PKG_DIR)/; \
+	done
+	@ls -l $(PKG_DIR)
+
+# Installs, runs, upgrades, removes and purges the .deb on this machine (root, Debian 12): it
+# changes the system (a package, a user), so it is not part of `make test`.
+package-test: package _build/secevent-demo ## root, Debian: dpkg -i the .deb, run it as its user, upgrade, remove, purge; check the .rpm
+	PKG_VERSION=$(PKG_VERSION) PKG_ARCH=$(PKG_ARCH) PKG_DIR=$(PKG_DIR) NFPM=$(NFPM) SECEVENT_DEMO_BIN=$(CURDIR)/_build/secevent-demo bash packaging/test.sh
+
+tools: $(OCB) $(STATICCHECK) $(BENCHSTAT) $(NFPM) ## install the pinned tools into _tools/
 
 $(OCB):
 	@mkdir -p $(TOOLS)
@@ -118,6 +143,11 @@ $(BENCHSTAT):
 	@mkdir -p $(TOOLS)
 	GOBIN=$(TOOLS) $(GO) install golang.org/x/perf/cmd/benchstat@$(BENCHSTAT_VERSION)
 	mv $(TOOLS)/benchstat $@
+
+$(NFPM):
+	@mkdir -p $(TOOLS)
+	GOBIN=$(TOOLS) $(GO) install github.com/goreleaser/nfpm/v2/cmd/nfpm@$(NFPM_VERSION)
+	mv $(TOOLS)/nfpm $@
 
 clean: ## remove build output, tools and local data
 	rm -rf _build _tools _out _data
