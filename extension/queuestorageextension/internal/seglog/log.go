@@ -108,19 +108,9 @@ func NewBudget(max int64) *Budget { return &Budget{max: max} }
 // Used is the bytes the logs hold on disk.
 func (b *Budget) Used() int64 { return b.used.Load() }
 
-func (b *Budget) tryAdd(n int64) bool {
-	if b == nil {
-		return true
-	}
-	for {
-		u := b.used.Load()
-		if b.max > 0 && u+n > b.max {
-			return false
-		}
-		if b.used.CompareAndSwap(u, u+n) {
-			return true
-		}
-	}
+// fits reports whether n more bytes stay within the limit.
+func (b *Budget) fits(n int64) bool {
+	return b == nil || b.max == 0 || b.used.Load()+n <= b.max
 }
 
 func (b *Budget) add(n int64) {
@@ -462,7 +452,19 @@ func (l *Log) write(frame []byte) (*segment, int64, error) {
 	}
 	seg.size += int64(len(frame))
 	l.pos += int64(len(frame))
+	l.opts.Budget.add(int64(len(frame)))
 	return seg, off, nil
+}
+
+// store writes ops as one frame stamped at and points the index at it. Callers hold mu.
+func (l *Log) store(at int64, ops ...*storage.Operation) error {
+	frame, writes := appendFrame(nil, at, ops, nil)
+	seg, off, err := l.write(frame)
+	if err != nil {
+		return err
+	}
+	l.apply(seg, off, len(frame), at, writes)
+	return nil
 }
 
 func isNoSpace(err error) bool {
@@ -524,18 +526,13 @@ func (l *Log) Batch(ops ...*storage.Operation) error {
 		l.mu.Unlock()
 		return fmt.Errorf("queue storage: a batch of %d bytes is larger than the %d a frame may hold", n, maxFrameLen)
 	}
-	if newData {
-		if !l.opts.Budget.tryAdd(n) {
-			l.mu.Unlock()
-			l.obs.Refused()
-			return fmt.Errorf("%w: max_size reached", storage.ErrStorageFull)
-		}
-	} else {
-		l.opts.Budget.add(n)
+	if newData && !l.opts.Budget.fits(n) {
+		l.mu.Unlock()
+		l.obs.Refused()
+		return fmt.Errorf("%w: max_size reached", storage.ErrStorageFull)
 	}
 	seg, off, err := l.write(l.buf)
 	if err != nil {
-		l.opts.Budget.add(-n)
 		if !newData && errors.Is(err, storage.ErrStorageFull) {
 			l.deferWrites(ops, at)
 			l.reclaim()
@@ -598,15 +595,9 @@ func (l *Log) writeDeferred() {
 			ops = append(ops, storage.DeleteOperation(k))
 		}
 	}
-	at := l.opts.Now().UnixNano()
-	frame, writes := appendFrame(nil, at, ops, nil)
-	seg, off, err := l.write(frame)
-	if err != nil {
-		return
+	if l.store(l.opts.Now().UnixNano(), ops...) == nil {
+		clear(l.deferred)
 	}
-	l.opts.Budget.add(int64(len(frame)))
-	l.apply(seg, off, len(frame), at, writes)
-	clear(l.deferred)
 }
 
 // Get returns the value of key, or nil if it has none (or its value was damaged).
@@ -767,21 +758,15 @@ func (l *Log) rewriteThrough(maxID uint64) error {
 		}
 		return cmp.Compare(a.e.frameOff, b.e.frameOff)
 	})
-	var frame []byte
-	var writes []writeOp
 	for _, m := range move {
 		v, err := l.read(m.e)
 		if err != nil {
 			l.dropDamaged(m.key, m.e, err)
 			continue
 		}
-		frame, writes = appendFrame(frame[:0], m.e.at, []*storage.Operation{storage.SetOperation(m.key, v)}, writes[:0])
-		seg, off, err := l.write(frame)
-		if err != nil {
+		if err := l.store(m.e.at, storage.SetOperation(m.key, v)); err != nil {
 			return err
 		}
-		l.opts.Budget.add(int64(len(frame)))
-		l.apply(seg, off, len(frame), m.e.at, writes)
 	}
 	if len(move) > 0 {
 		if err := l.syncSegment(l.active()); err != nil {
@@ -810,9 +795,14 @@ func (l *Log) dropOldest() {
 	}
 }
 
-// moveAside moves a damaged file to AsideRoot/damaged-<UTC time>/Name/ and returns that folder.
+// AsideDir is where damaged files of client name found at t go: root/damaged-<UTC time>/name.
+func AsideDir(root string, t time.Time, name string) string {
+	return filepath.Join(root, "damaged-"+t.UTC().Format("20060102T150405Z"), name)
+}
+
+// moveAside moves a damaged file to AsideDir and returns that folder.
 func (l *Log) moveAside(path string) string {
-	dir := filepath.Join(l.opts.AsideRoot, "damaged-"+l.opts.Now().UTC().Format("20060102T150405Z"), l.opts.Name)
+	dir := AsideDir(l.opts.AsideRoot, l.opts.Now(), l.opts.Name)
 	err := l.fs.MkdirAll(dir)
 	if err == nil {
 		err = l.fs.Rename(path, filepath.Join(dir, filepath.Base(path)))
@@ -830,11 +820,8 @@ func (l *Log) moveAside(path string) string {
 func (l *Log) Stats() Stats {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	st := Stats{Segments: len(l.segs)}
+	st := Stats{Segments: len(l.segs), DiskBytes: l.diskBytes()}
 	var oldest int64
-	for _, s := range l.segs {
-		st.DiskBytes += s.size
-	}
 	for k, e := range l.index {
 		if k == queueMetaKey { // the queue's positions are not a record
 			continue

@@ -136,14 +136,5 @@ func (l *Log) repairQueueMeta() error {
 	l.log.Warn("queue storage: queue positions repaired to cover the records left",
 		zap.String("path", l.opts.Dir), zap.Bool("positions_found", metaOK),
 		zap.Uint64("read_index", fixed.readIndex), zap.Uint64("write_index", fixed.writeIndex), zap.Int("records", records))
-	op := storage.SetOperation(queueMetaKey, fixed.encode())
-	at := l.opts.Now().UnixNano()
-	frame, writes := appendFrame(nil, at, []*storage.Operation{op}, nil)
-	seg, off, err := l.write(frame)
-	if err != nil {
-		return err
-	}
-	l.opts.Budget.add(int64(len(frame)))
-	l.apply(seg, off, len(frame), at, writes)
-	return nil
+	return l.store(l.opts.Now().UnixNano(), storage.SetOperation(queueMetaKey, fixed.encode()))
 }
