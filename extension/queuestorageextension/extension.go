@@ -140,36 +140,38 @@ func (s *queueStorage) observeGauges(report func(name string, st seglog.Stats)) 
 
 // importFileStorage moves into lg the database contrib's file_storage left for the same client, so
 // that what an earlier release queued is delivered. The database goes once its records are synced
-// here; one that cannot be read is moved aside and counted, and the collector goes on.
+// here. A damaged one gives what its intact pages hold, is moved aside and counted; one that cannot
+// be read for another reason (locked by a running file_storage, say) stays for the next start.
 func (s *queueStorage) importFileStorage(name string, lg *seglog.Log, attrs metric.MeasurementOption) {
 	path := filepath.Join(s.cfg.Directory, name)
 	if st, err := os.Stat(path); err != nil || !st.Mode().IsRegular() {
 		return
 	}
 	kv, err := readFileStorageDB(path)
-	if err != nil && errors.Is(err, errFileStorageDBDamaged) && len(kv) > 0 {
-		// Keep what the intact pages hold; the queue drops an item it cannot decode.
-		s.importEntries(name, path, lg, kv, attrs)
+	if errors.Is(err, errFileStorageDBEmpty) { // file_storage never wrote it: nothing to import
+		err = nil
 	}
-	if err != nil {
-		s.tel.DamagedRecords.Add(context.Background(), 1, attrs)
-		aside := filepath.Join(s.cfg.Directory, "damaged-"+time.Now().UTC().Format("20060102T150405Z"), name)
-		if merr := os.MkdirAll(aside, 0o700); merr == nil {
-			merr = os.Rename(path, filepath.Join(aside, "file_storage.db"))
-			if merr != nil {
-				aside = ""
-			}
+	if err != nil && !errors.Is(err, errFileStorageDBDamaged) {
+		s.logger.Error("queue storage: cannot read the file_storage database of an earlier release; it stays and is read again at the next start",
+			zap.String("path", path), zap.Error(err))
+		return
+	}
+	if len(kv) > 0 && !s.importEntries(name, path, lg, kv, attrs) {
+		return
+	}
+	if err == nil {
+		if err := os.Remove(path); err != nil {
+			s.logger.Warn("queue storage: imported the file_storage database but cannot remove it", zap.String("path", path), zap.Error(err))
 		}
-		s.logger.Error("queue storage: the file_storage database of an earlier release cannot be read; moved aside",
-			zap.String("path", path), zap.String("moved_aside_to", aside), zap.Error(err))
 		return
 	}
-	if !s.importEntries(name, path, lg, kv, attrs) {
-		return
+	s.tel.DamagedRecords.Add(context.Background(), 1, attrs)
+	aside := seglog.AsideDir(s.cfg.Directory, time.Now(), name)
+	if merr := os.MkdirAll(aside, 0o700); merr != nil || os.Rename(path, filepath.Join(aside, "file_storage.db")) != nil {
+		aside = ""
 	}
-	if err := os.Remove(path); err != nil {
-		s.logger.Warn("queue storage: imported the file_storage database but cannot remove it", zap.String("path", path), zap.Error(err))
-	}
+	s.logger.Error("queue storage: the file_storage database of an earlier release is damaged; what its intact pages held was imported, the file moved aside",
+		zap.String("path", path), zap.String("moved_aside_to", aside), zap.Int("records", len(kv)), zap.Error(err))
 }
 
 // importEntries stores kv in lg and reports whether it did.

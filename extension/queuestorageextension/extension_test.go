@@ -238,3 +238,64 @@ func TestClientNamesAndTwice(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "v", string(v))
 }
+
+// TestGetClientImportsFileStorage: the database file_storage left for a client is imported on the
+// client's first use and removed; a damaged one gives what it can and is moved aside; an empty
+// one (never written) is removed; either way the client opens.
+func TestGetClientImportsFileStorage(t *testing.T) {
+	id := component.MustNewIDWithName("cef_syslog", "siem")
+	name := fileStorageFileName(component.KindExporter, id, "logs")
+	for _, tc := range []struct {
+		name   string
+		damage func(path string)
+	}{
+		{"intact", func(string) {}},
+		{"damaged", func(path string) {
+			b, _ := os.ReadFile(path)
+			_, _ = rand.Read(b[len(b)/2:])
+			_ = os.WriteFile(path, b, 0o600)
+		}},
+		{"empty", func(path string) { _ = os.Truncate(path, 0) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, name)
+			st := writeFileStorageTestDB(t, path, 300, 50)
+			tc.damage(path)
+			tel := componenttest.NewTelemetry()
+			defer func() { _ = tel.Shutdown(context.Background()) }()
+			ext := startStorage(t, testConfig(dir), tel)
+			defer func() { require.NoError(t, ext.Shutdown(t.Context())) }()
+			c, err := ext.GetClient(t.Context(), component.KindExporter, id, "logs")
+			require.NoError(t, err)
+			assert.NoFileExists(t, path, "the file_storage database stays in place")
+			got := 0
+			for k, want := range st.Final {
+				v, err := c.Get(t.Context(), k)
+				require.NoError(t, err)
+				if v != nil {
+					got++
+					if tc.name == "intact" {
+						assert.Equal(t, want, v, "key %s", k)
+					}
+				}
+			}
+			aside, _ := filepath.Glob(filepath.Join(dir, "damaged-*", name, "file_storage.db"))
+			imported := sumCounter(t, tel, metadata.MetricImportedRecords)
+			switch tc.name {
+			case "intact":
+				assert.Equal(t, len(st.Final), got)
+				assert.EqualValues(t, len(st.Final), imported)
+				assert.Empty(t, aside)
+			case "damaged":
+				assert.Less(t, got, len(st.Final))
+				assert.EqualValues(t, got, imported)
+				assert.Len(t, aside, 1, "the damaged database is moved aside")
+				assert.EqualValues(t, 1, sumCounter(t, tel, metadata.MetricDamagedRecords))
+			case "empty":
+				assert.Zero(t, got)
+				assert.Empty(t, aside)
+			}
+		})
+	}
+}
