@@ -244,7 +244,6 @@ func TestReadFileStorageDBSmallEmptyBadAndLocked(t *testing.T) {
 const (
 	fsChildDirEnv  = "QUEUESTORAGE_FSIMPORT_CHILD_DIR"
 	fsChildCaseEnv = "QUEUESTORAGE_FSIMPORT_CHILD_CASE"
-	fsChildModeEnv = "QUEUESTORAGE_FSIMPORT_CHILD_MODE"
 )
 
 var fileStorageDamageCases = []string{
@@ -347,8 +346,9 @@ func damageFileStorageCopy(t testing.TB, orig []byte, name, dst string) []fsRang
 }
 
 func TestReadFileStorageDBDamaged(t *testing.T) {
-	if os.Getenv(fsChildDirEnv) != "" {
-		t.Skip("child process")
+	if os.Getenv(fsChildDirEnv) != "" { // this binary re-executed by runFileStorageChild
+		fileStorageDamageChild(t)
+		return
 	}
 	dir := t.TempDir()
 	orig := filepath.Join(dir, "orig.db")
@@ -364,7 +364,7 @@ func TestReadFileStorageDBDamaged(t *testing.T) {
 
 	for _, name := range fileStorageDamageCases {
 		t.Run(name, func(t *testing.T) {
-			out, err := runFileStorageChild(dir, name, "read")
+			out, err := runFileStorageChild(dir, name)
 			t.Logf("child output:\n%s", out)
 			if err != nil {
 				t.Fatalf("child process failed (a crash here is what the import must never do): %v", err)
@@ -376,19 +376,16 @@ func TestReadFileStorageDBDamaged(t *testing.T) {
 	}
 }
 
-func runFileStorageChild(dir, name, mode string) (string, error) {
-	cmd := exec.Command(os.Args[0], "-test.run=^TestFileStorageImportDamageChild$", "-test.v", "-test.count=1")
-	cmd.Env = append(os.Environ(), fsChildDirEnv+"="+dir, fsChildCaseEnv+"="+name, fsChildModeEnv+"="+mode)
+func runFileStorageChild(dir, name string) (string, error) {
+	cmd := exec.Command(os.Args[0], "-test.run=^TestReadFileStorageDBDamaged$", "-test.v", "-test.count=1")
+	cmd.Env = append(os.Environ(), fsChildDirEnv+"="+dir, fsChildCaseEnv+"="+name)
 	out, err := cmd.CombinedOutput()
 	return string(out), err
 }
 
-// TestFileStorageImportDamageChild runs one damage case; it only runs inside the child process.
-func TestFileStorageImportDamageChild(t *testing.T) {
-	dir, name, mode := os.Getenv(fsChildDirEnv), os.Getenv(fsChildCaseEnv), os.Getenv(fsChildModeEnv)
-	if dir == "" {
-		t.Skip("only run as a child of TestReadFileStorageDBDamaged")
-	}
+// fileStorageDamageChild runs one damage case, in the child process.
+func fileStorageDamageChild(t *testing.T) {
+	dir, name := os.Getenv(fsChildDirEnv), os.Getenv(fsChildCaseEnv)
 	orig, err := os.ReadFile(filepath.Join(dir, "orig.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -403,7 +400,7 @@ func TestFileStorageImportDamageChild(t *testing.T) {
 	}
 	_ = f.Close()
 
-	path := filepath.Join(dir, name+"."+mode+".db")
+	path := filepath.Join(dir, name+".db")
 	ranges := damageFileStorageCopy(t, orig, name, path)
 
 	start := time.Now()
