@@ -11,7 +11,6 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/unified-ot/otelcol-siem/internal/benchload"
-	"github.com/unified-ot/otelcol-siem/secevent"
 )
 
 // buildRequests prepares n events of the project's benchmark load (benchload.FailedLogins) in
@@ -37,48 +36,6 @@ func encodeRequests(reqs []plogotlp.ExportRequest) ([][]byte, error) {
 		out[i] = b
 	}
 	return out, nil
-}
-
-// loadChunk is about how many events encodeLoad builds at a time.
-const loadChunk = 100000
-
-// encodeLoad is encodeRequests(buildRequests(n, batch, idPrefix)) built chunk by chunk, with
-// every event as one call would have made it: only the encoded load (~460 bytes per event) is
-// kept whole, the pdata (~820 bytes per event) one chunk at a time, so a backlog of a million
-// events costs the bench process ~0.5 GB, not ~1.3 GB plus garbage.
-func encodeLoad(n, batch int, idPrefix string, now time.Time) ([][]byte, error) {
-	// A chunk is whole requests and whole cycles of user names, so they line up as in one call.
-	unit := batch / gcd(batch, benchload.Users) * benchload.Users
-	return encodeLoadChunks(n, batch, idPrefix, now, max(unit, loadChunk/unit*unit))
-}
-
-func encodeLoadChunks(n, batch int, idPrefix string, now time.Time, chunk int) ([][]byte, error) {
-	var out [][]byte
-	for off := 0; off < n; off += chunk {
-		i := off // the event's index in the whole load
-		for _, ld := range benchload.FailedLogins(min(chunk, n-off), batch, idPrefix, now.Add(time.Duration(off)*time.Microsecond)) {
-			// FailedLogins numbers event ids from 0 in every chunk: number them on through the
-			// load (the alert processor counts a repeated event.id once).
-			lrs := ld.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords()
-			for k := 0; k < lrs.Len(); k++ {
-				lrs.At(k).Attributes().PutStr(secevent.KeyEventID, fmt.Sprintf("%s-%08d", idPrefix, i))
-				i++
-			}
-			b, err := plogotlp.NewExportRequestFromLogs(ld).MarshalProto()
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, b)
-		}
-	}
-	return out, nil
-}
-
-func gcd(a, b int) int {
-	for b != 0 {
-		a, b = b, a%b
-	}
-	return a
 }
 
 // logsExportMethod is OTLP/gRPC's logs export method.

@@ -107,7 +107,7 @@ func runBacklog(o options, sc string, table *strings.Builder) error {
 	}
 	defer os.RemoveAll(tmp)
 	n := o.backlog
-	load, err := encodeLoad(n, o.batch, sc, time.Now())
+	load, err := encodeRequests(buildRequests(n, o.batch, sc))
 	if err != nil {
 		return err
 	}

@@ -1,16 +1,10 @@
 package main
 
 import (
-	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
-
-	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
-
-	"github.com/unified-ot/otelcol-siem/internal/benchload"
 )
 
 func TestQueueCapacityHoldsTheBacklogAndItsAlerts(t *testing.T) {
@@ -60,36 +54,6 @@ func TestSplitFsyncAndTitle(t *testing.T) {
 
 // The chunked load is the load of one FailedLogins call, byte for byte: same requests, times,
 // user names and event ids.
-func TestEncodeLoadChunksEqualsOneCall(t *testing.T) {
-	now := time.Unix(1_800_000_000, 0)
-	n := 3500
-	var reqs []plogotlp.ExportRequest
-	for _, ld := range benchload.FailedLogins(n, 500, "backlog", now) {
-		reqs = append(reqs, plogotlp.NewExportRequestFromLogs(ld))
-	}
-	whole, err := encodeRequests(reqs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, chunk := range []int{1000, 2000, 4000} {
-		got, err := encodeLoadChunks(n, 500, "backlog", now, chunk)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(got) != len(whole) {
-			t.Fatalf("chunk %d: %d requests, want %d", chunk, len(got), len(whole))
-		}
-		for i := range whole {
-			if !bytes.Equal(got[i], whole[i]) {
-				t.Fatalf("chunk %d: request %d differs from the one-call load", chunk, i)
-			}
-		}
-	}
-	if load, err := encodeLoad(1200, 500, "backlog", now); err != nil || len(load) != 3 {
-		t.Fatalf("encodeLoad(1200, 500) = %d requests, %v; want 3", len(load), err)
-	}
-}
-
 func TestDirBytesAndGroupDigits(t *testing.T) {
 	dir := t.TempDir()
 	if err := os.MkdirAll(filepath.Join(dir, "sub"), 0o755); err != nil {
