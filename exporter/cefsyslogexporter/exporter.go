@@ -8,17 +8,16 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
-	"sync/atomic"
 
 	"go.opentelemetry.io/collector/component"
-	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.opentelemetry.io/collector/exporter"
-	"go.opentelemetry.io/collector/exporter/exporterhelper/xexporterhelper"
+	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.uber.org/zap"
 	"gopkg.in/natefinch/lumberjack.v2"
 
 	"github.com/unified-ot/otelcol-siem/exporter/cefsyslogexporter/internal/metadata"
+	"github.com/unified-ot/otelcol-siem/internal/delivery"
 	"github.com/unified-ot/otelcol-siem/internal/destlog"
 	"github.com/unified-ot/otelcol-siem/internal/secformat"
 )
@@ -43,32 +42,22 @@ type cefSyslogExporter struct {
 	// maxRecord caps one record (syslog header included, framing excluded); 0 = no cap.
 	maxRecord int
 
+	converter *delivery.Converter
+
 	pool *connPool // udp, tcp, tls
 	file *fileSink // file
 
 	buffers sync.Pool
-	// records holds *secformat.RecordBatch, one per conversion running at a time.
-	records sync.Pool
-	// messageSizeHint is the bytes to reserve per record when a batch is formatted.
-	messageSizeHint atomic.Int64
 }
 
-// buffers are one conversion's or push's scratch space, pooled so that a steady stream does not
-// allocate them.
+// buffers are one send's scratch space, pooled so that a steady stream does not allocate them.
 type buffers struct {
-	cut     []byte
-	chunk   []byte
-	pending []pendingFrame // the frames in chunk
-}
-
-// pendingFrame is a message framed into the current chunk.
-type pendingFrame struct {
-	end       int // offset in the chunk just past its frame
-	truncated bool
+	chunk []byte
+	ends  []int // offset in chunk just past each frame in it
 }
 
 func newExporter(cfg *Config, set exporter.Settings) (*cefSyslogExporter, error) {
-	tel, err := metadata.NewTelemetry(set.TelemetrySettings)
+	tel, err := metadata.NewTelemetry(set.TelemetrySettings, set.ID)
 	if err != nil {
 		return nil, fmt.Errorf("cef_syslog: creating metrics: %w", err)
 	}
@@ -104,12 +93,12 @@ func newExporter(cfg *Config, set exporter.Settings) (*cefSyslogExporter, error)
 		e.maxRecord = cfg.MaxMessageSize
 	}
 	e.buffers.New = func() any { return &buffers{} }
-	header := e.syslog
-	if !e.syslogHeader {
-		header = nil
+	e.converter = &delivery.Converter{
+		Format:    e.format,
+		Logger:    e.logger,
+		Failed:    func(ctx context.Context, n int) { tel.RecordsFailed.Add(ctx, int64(n), tel.FailedFormat) },
+		Truncated: func(ctx context.Context, n int) { tel.RecordsTruncated.Add(ctx, int64(n), tel.ID) },
 	}
-	e.records.New = func() any { return secformat.NewRecordBatch(header, e.msg) }
-	e.messageSizeHint.Store(512)
 	return e, nil
 }
 
@@ -193,63 +182,38 @@ func openFileSink(cfg FileConfig) (*fileSink, error) {
 	}}, nil
 }
 
-// formatLogs is the exporter's request converter: it formats every record of ld into a frame
-// batch as the batch enters the sending queue. A record that cannot be formatted is dropped and
-// counted here, and the records behind it go on.
-func (e *cefSyslogExporter) formatLogs(ctx context.Context, ld plog.Logs) (xexporterhelper.Request, error) {
-	fb := newFrameBatch(ld.LogRecordCount(), int(e.messageSizeHint.Load()))
-	b := e.buffers.Get().(*buffers)
-	defer e.putBuffers(b)
-	rb := e.records.Get().(*secformat.RecordBatch)
-	defer func() {
-		rb.Release() // a pooled batch must not keep this request alive
-		e.records.Put(rb)
-	}()
-	dropped := 0
-	rls := ld.ResourceLogs()
-	for i := 0; i < rls.Len(); i++ {
-		rl := rls.At(i)
-		sls := rl.ScopeLogs()
-		n := 0
-		for j := 0; j < sls.Len(); j++ {
-			n += sls.At(j).LogRecords().Len()
-		}
-		rb.SetResource(rl.Resource(), n)
-		for j := 0; j < sls.Len(); j++ {
-			lrs := sls.At(j).LogRecords()
-			for k := 0; k < lrs.Len(); k++ {
-				if !e.formatInto(fb, b, rb, lrs.At(k)) {
-					dropped++
-				}
-			}
-		}
+// format appends one record's syslog message (or a bare line for a header-less file), cut to the
+// transport's limit.
+func (e *cefSyslogExporter) format(dst []byte, res pcommon.Resource, lr plog.LogRecord) ([]byte, bool, bool) {
+	start := len(dst)
+	ok := true
+	if e.syslogHeader {
+		dst, ok = e.syslog.AppendRecord(dst, res, lr, e.msg)
+	} else {
+		dst = e.msg.Append(dst, res, lr)
+		ok = len(dst) > start
 	}
-	if fb.count > 0 {
-		// The next batch's buffer is sized from this one's messages, with some headroom.
-		e.messageSizeHint.Store(int64(fb.size/fb.count + 32))
+	if !ok {
+		return dst[:start], false, false
 	}
-	if dropped > 0 {
-		e.tel.RecordsFailed.Add(ctx, int64(dropped), e.tel.FailedFormat)
-		// Never the records' contents: they may hold user names and addresses.
-		e.logger.Warn("dropped log records that could not be formatted", zap.Int("count", dropped))
+	if line := dst[start:]; e.maxRecord > 0 && len(line) > e.maxRecord {
+		// Rare: the cut is formatted aside.
+		cut, _ := secformat.TruncateUTF8(nil, line, e.maxRecord, secformat.TruncationMarker)
+		return append(dst[:start], cut...), true, true
 	}
-	return fb, nil
+	return dst, false, true
 }
 
-// pushFrames frames and writes one batch. On a transport error it returns an *unsentError
+// sendBatch frames and writes one batch. On a transport error it returns a *delivery.UnsentError
 // holding the messages from the first one not completely written on (retryable), so that
 // exporterhelper retries (or re-queues) only those.
-func (e *cefSyslogExporter) pushFrames(ctx context.Context, req xexporterhelper.Request) error {
-	fb, ok := req.(*frameBatch)
-	if !ok {
-		return consumererror.NewPermanent(fmt.Errorf("cef_syslog: unexpected request type %T", req))
-	}
-	total := fb.ItemsCount()
+func (e *cefSyslogExporter) sendBatch(ctx context.Context, b *delivery.Batch) error {
+	total := b.ItemsCount()
 	if total == 0 {
 		return nil
 	}
 	if e.file != nil {
-		return e.send(ctx, fb, e.file)
+		return e.send(ctx, b, e.file)
 	}
 	if e.pool == nil {
 		return errors.New("cef_syslog: exporter is not started")
@@ -264,58 +228,53 @@ func (e *cefSyslogExporter) pushFrames(ctx context.Context, req xexporterhelper.
 		e.tel.RecordsFailed.Add(ctx, int64(total), e.tel.FailedTransport)
 		return fmt.Errorf("cef_syslog: %w", err)
 	}
-	return e.send(ctx, fb, slot)
+	return e.send(ctx, b, slot)
 }
 
-func (e *cefSyslogExporter) send(ctx context.Context, fb *frameBatch, w sink) error {
+func (e *cefSyslogExporter) send(ctx context.Context, batch *delivery.Batch, w sink) error {
 	b := e.buffers.Get().(*buffers)
 	defer e.putBuffers(b)
 	b.chunk = b.chunk[:0]
 
-	var sent, truncated, bytes int64
+	var sent, bytes int64
 	// chunkFirst is the index of the first message in the chunk. flush writes the chunk; on
 	// failure it returns the index of the first message whose frame the transport did not
 	// completely accept.
 	chunkFirst := 0
-	b.pending = b.pending[:0]
+	b.ends = b.ends[:0]
 	flush := func() (int, error) {
 		if len(b.chunk) == 0 {
 			return -1, nil
 		}
 		n, err := w.write(ctx, b.chunk)
 		bytes += int64(n)
-		done := len(b.pending)
+		done := len(b.ends)
 		if err != nil {
 			done = 0
-			for done < len(b.pending) && b.pending[done].end <= n {
+			for done < len(b.ends) && b.ends[done] <= n {
 				done++
 			}
-			if done == len(b.pending) {
+			if done == len(b.ends) {
 				// Everything was accepted before the error: nothing of this chunk to resend.
 				// The connection is dropped all the same, so the next write reports the
 				// failure for the messages behind it.
 				err = nil
 			}
 		}
-		for _, p := range b.pending[:done] {
-			sent++
-			if p.truncated {
-				truncated++
-			}
-		}
+		sent += int64(done)
 		firstUnsent := -1
-		if done < len(b.pending) {
+		if done < len(b.ends) {
 			firstUnsent = chunkFirst + done
 		}
-		chunkFirst += len(b.pending)
+		chunkFirst += len(b.ends)
 		b.chunk = b.chunk[:0]
-		b.pending = b.pending[:0]
+		b.ends = b.ends[:0]
 		return firstUnsent, err
 	}
 
 	var sendErr error
 	firstUnsent := -1
-	for line, cut := range fb.all {
+	for line := range batch.All {
 		switch e.framing {
 		case FramingOctetCounting:
 			// RFC 6587 3.4.1 / RFC 5425 4.3: MSG-LEN SP SYSLOG-MSG, no trailer.
@@ -328,7 +287,7 @@ func (e *cefSyslogExporter) send(ctx context.Context, fb *frameBatch, w sink) er
 		default: // udp: the datagram is the message
 			b.chunk = append(b.chunk, line...)
 		}
-		b.pending = append(b.pending, pendingFrame{end: len(b.chunk), truncated: cut})
+		b.ends = append(b.ends, len(b.chunk))
 		if e.framing == "" || len(b.chunk) >= streamChunkSize {
 			if firstUnsent, sendErr = flush(); sendErr != nil {
 				break
@@ -340,26 +299,23 @@ func (e *cefSyslogExporter) send(ctx context.Context, fb *frameBatch, w sink) er
 	}
 
 	if sent > 0 {
-		e.tel.RecordsSent.Add(ctx, sent)
+		e.tel.RecordsSent.Add(ctx, sent, e.tel.ID)
 	}
 	if bytes > 0 {
-		e.tel.BytesSent.Add(ctx, bytes)
-	}
-	if truncated > 0 {
-		e.tel.RecordsTruncated.Add(ctx, truncated)
+		e.tel.BytesSent.Add(ctx, bytes, e.tel.ID)
 	}
 	if sendErr == nil {
 		return nil
 	}
-	rest := fb.slice(firstUnsent, fb.count)
+	rest := batch.Slice(firstUnsent, batch.ItemsCount())
 	e.tel.RecordsFailed.Add(ctx, int64(rest.ItemsCount()), e.tel.FailedTransport)
 	where := e.cfg.Endpoint
 	if e.cfg.Transport == TransportFile {
 		where = e.cfg.File.Path
 	}
-	return &unsentError{
-		err:  fmt.Errorf("cef_syslog: writing to %s over %s: %w", where, e.cfg.Transport, sendErr),
-		rest: rest,
+	return &delivery.UnsentError{
+		Err:  fmt.Errorf("cef_syslog: writing to %s over %s: %w", where, e.cfg.Transport, sendErr),
+		Rest: rest,
 	}
 }
 
@@ -368,35 +324,8 @@ func (e *cefSyslogExporter) send(ctx context.Context, fb *frameBatch, w sink) er
 const maxPooledBuffer = 1 << 20
 
 func (e *cefSyslogExporter) putBuffers(b *buffers) {
-	if cap(b.cut) > maxPooledBuffer || cap(b.chunk) > streamChunkSize+maxPooledBuffer {
+	if cap(b.chunk) > streamChunkSize+maxPooledBuffer {
 		return
 	}
 	e.buffers.Put(b)
-}
-
-// formatInto appends one record's syslog message (or a bare line for a header-less file) to fb,
-// formatted in place by rb (set to the record's resource). It reports false, and fb is unchanged,
-// when the formatter yields nothing or panics: a record that cannot be formatted must never block
-// the records behind it.
-func (e *cefSyslogExporter) formatInto(fb *frameBatch, b *buffers, rb *secformat.RecordBatch, lr plog.LogRecord) (ok bool) {
-	seg := fb.tail()
-	start := len(seg.data)
-	defer func() {
-		if r := recover(); r != nil {
-			e.logger.Error("formatter panicked; record dropped", zap.Any("panic", r))
-			seg.data = seg.data[:start]
-			rb.Forget() // what it kept from the records before may be half written
-			ok = false
-		}
-	}()
-	if seg.data, ok = rb.Append(seg.data, lr); !ok {
-		return false
-	}
-	cut := false
-	if line := seg.data[start:]; e.maxRecord > 0 && len(line) > e.maxRecord {
-		b.cut, cut = secformat.TruncateUTF8(b.cut[:0], line, e.maxRecord, secformat.TruncationMarker)
-		seg.data = append(seg.data[:start], b.cut...)
-	}
-	fb.commit(len(seg.data)-start, cut)
-	return true
 }

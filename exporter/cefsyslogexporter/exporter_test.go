@@ -1,6 +1,8 @@
 package cefsyslogexporter
 
 import (
+	"github.com/unified-ot/otelcol-siem/internal/delivery"
+
 	"bufio"
 	"bytes"
 	"context"
@@ -334,7 +336,7 @@ func readLines(t testing.TB, path string) [][]byte {
 
 // TestPeerClosesMidBatch: the receiver resets the connection after some frames of a batch too
 // large for the socket buffers. Only messages from the first one not completely written are
-// returned, as a retryable *unsentError whose batch (what exporterhelper retries through
+// returned, as a retryable *delivery.UnsentError whose batch (what exporterhelper retries through
 // OnError) holds exactly those messages.
 func TestPeerClosesMidBatch(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -351,10 +353,10 @@ func TestPeerClosesMidBatch(t *testing.T) {
 	require.Error(t, err)
 	assert.False(t, consumererror.IsPermanent(err))
 
-	var failed *unsentError
+	var failed *delivery.UnsentError
 	require.True(t, errors.As(err, &failed), "error carries the unsent records: %v", err)
-	retry := (&frameBatch{}).OnError(err).(*frameBatch)
-	assert.Same(t, failed.rest, retry, "OnError narrows the retry to the unsent tail")
+	retry := (&delivery.Batch{}).OnError(err).(*delivery.Batch)
+	assert.Same(t, failed.Rest, retry, "OnError narrows the retry to the unsent tail")
 	rest := receivedIDs(t, messagesOf(retry))
 	require.NotEmpty(t, rest)
 	first := rest[0]
@@ -366,7 +368,7 @@ func TestPeerClosesMidBatch(t *testing.T) {
 	assert.EqualValues(t, total-first, env.counter(t, metadata.MetricRecordsFailed, metadata.AttrReason, metadata.ReasonTransport))
 
 	// Retrying the returned records on a new connection delivers them.
-	require.NoError(t, e.pushFrames(context.Background(), retry))
+	require.NoError(t, e.sendBatch(context.Background(), retry))
 	msgs := srv.waitFor(readBeforeReset+len(rest), 20*time.Second)
 	ids := receivedIDs(t, msgs)
 	assert.Equal(t, seq(first, total-first), ids[readBeforeReset:], "second connection got exactly the returned tail")
@@ -436,7 +438,7 @@ func TestPeerDownAtStart(t *testing.T) {
 
 	require.NoError(t, exp.ConsumeLogs(context.Background(), makeLogs(0, 40, 0)))
 	require.NoError(t, exp.ConsumeLogs(context.Background(), makeLogs(40, 40, 0)))
-	time.Sleep(200 * time.Millisecond) // a few failed attempts
+	time.Sleep(600 * time.Millisecond) // the batcher's flush_timeout (200 ms), then a few failed attempts
 
 	ln2, err := net.Listen("tcp", addr)
 	require.NoError(t, err, "re-listening on the reserved port")
@@ -536,18 +538,17 @@ func TestShutdownInterruptsBlockedWrite(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	// Formatted beforehand, as the sending queue does: the cancellation must hit the write.
-	big, err := e.formatLogs(context.Background(), makeLogs(0, 30000, 1200))
-	require.NoError(t, err)
-	go func() { done <- e.pushFrames(ctx, big) }()
+	big := e.converter.Convert(context.Background(), makeLogs(0, 30000, 1200))
+	go func() { done <- e.sendBatch(ctx, big) }()
 	time.Sleep(300 * time.Millisecond)
 	cancel()
 	select {
 	case err := <-done:
 		require.Error(t, err)
 		assert.True(t, strings.Contains(err.Error(), "context canceled"), "%v", err)
-		var failed *unsentError
+		var failed *delivery.UnsentError
 		require.True(t, errors.As(err, &failed), "the unwritten records are handed back: %v", err)
-		assert.Positive(t, failed.rest.ItemsCount())
+		assert.Positive(t, failed.Rest.ItemsCount())
 	case <-time.After(10 * time.Second):
 		t.Fatal("write not interrupted by context cancellation")
 	}

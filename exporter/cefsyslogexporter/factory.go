@@ -5,14 +5,12 @@ import (
 	"time"
 
 	"go.opentelemetry.io/collector/component"
-	"go.opentelemetry.io/collector/config/configretry"
 	"go.opentelemetry.io/collector/config/configtls"
-	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/exporter"
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
-	"go.opentelemetry.io/collector/exporter/exporterhelper/xexporterhelper"
 
 	"github.com/unified-ot/otelcol-siem/exporter/cefsyslogexporter/internal/metadata"
+	"github.com/unified-ot/otelcol-siem/internal/delivery"
 	"github.com/unified-ot/otelcol-siem/internal/secformat"
 )
 
@@ -40,8 +38,8 @@ func NewFactory() exporter.Factory {
 func createDefaultConfig() component.Config {
 	return &Config{
 		TimeoutConfig: exporterhelper.TimeoutConfig{Timeout: defaultTimeout},
-		QueueConfig:   metadata.NewDefaultSendingQueueConfig(),
-		RetryConfig:   configretry.NewDefaultBackOffConfig(),
+		QueueConfig:   delivery.QueueConfig(),
+		RetryConfig:   delivery.RetryConfig(),
 		Transport:     TransportTCP,
 		Format:        FormatCEF,
 		DialTimeout:   defaultDialTimeout,
@@ -68,18 +66,13 @@ func createLogs(ctx context.Context, set exporter.Settings, cfg component.Config
 	if err != nil {
 		return nil, err
 	}
-	// The request is a frame batch (frames.go): records are formatted once, as they enter the
-	// sending queue, and the persistent queue stores the finished messages.
-	return xexporterhelper.NewLogsRequest(ctx, set,
-		exp.formatLogs,
-		exp.pushFrames,
-		exporterhelper.WithStart(exp.start),
-		exporterhelper.WithShutdown(exp.shutdown),
-		exporterhelper.WithCapabilities(consumer.Capabilities{MutatesData: false}),
-		exporterhelper.WithTimeout(c.TimeoutConfig),
-		exporterhelper.WithRetry(c.RetryConfig),
-		xexporterhelper.WithQueueBatch(c.QueueConfig, xexporterhelper.QueueBatchSettings{
-			Encoding: frameEncoding{formatLogs: exp.formatLogs},
-		}),
-	)
+	return delivery.NewLogs(ctx, set, delivery.Settings{
+		Queue:     c.QueueConfig,
+		Retry:     c.RetryConfig,
+		Timeout:   c.TimeoutConfig,
+		Converter: exp.converter,
+		Send:      exp.sendBatch,
+		Start:     exp.start,
+		Shutdown:  exp.shutdown,
+	})
 }

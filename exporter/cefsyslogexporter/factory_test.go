@@ -1,6 +1,8 @@
 package cefsyslogexporter
 
 import (
+	"github.com/unified-ot/otelcol-siem/internal/delivery"
+
 	"context"
 	"net"
 	"path/filepath"
@@ -103,6 +105,28 @@ func TestStartFailsOnUnwritableFile(t *testing.T) {
 
 func TestMetadata(t *testing.T) {
 	assert.Equal(t, "cef_syslog", metadata.Type.String())
-	q := metadata.NewDefaultSendingQueueConfig()
-	assert.True(t, q.HasValue())
+	cfg := createDefaultConfig().(*Config)
+	assert.Equal(t, delivery.QueueConfig(), cfg.QueueConfig, "the exporters' one default queue")
+	assert.Equal(t, delivery.RetryConfig(), cfg.RetryConfig)
+	assert.Zero(t, cfg.RetryConfig.MaxElapsedTime, "never give up on a security event")
+}
+
+// Two instances of the exporter report apart: every series carries exporter=<id>.
+func TestMetricsCarryTheExporterID(t *testing.T) {
+	env := newTestEnv(t)
+	for i, name := range []string{"a", "b"} {
+		cfg := testConfig(TransportFile, "")
+		cfg.File.Path = filepath.Join(t.TempDir(), name+".log")
+		set := env.set
+		set.ID = component.NewIDWithName(metadata.Type, name)
+		e, err := newExporter(cfg, set)
+		require.NoError(t, err)
+		require.NoError(t, e.start(context.Background(), componenttest.NewNopHost()))
+		t.Cleanup(func() { _ = e.shutdown(context.Background()) })
+		require.NoError(t, e.pushLogs(context.Background(), makeLogs(0, 3+i, 0)))
+	}
+	assert.EqualValues(t, 3, env.counter(t, metadata.MetricRecordsSent, "exporter", "cef_syslog/a"))
+	assert.EqualValues(t, 4, env.counter(t, metadata.MetricRecordsSent, "exporter", "cef_syslog/b"))
+	assert.EqualValues(t, 7, env.counter(t, metadata.MetricRecordsSent))
+	assert.Positive(t, env.counter(t, metadata.MetricBytesSent, "exporter", "cef_syslog/a"))
 }

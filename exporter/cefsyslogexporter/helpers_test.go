@@ -1,6 +1,8 @@
 package cefsyslogexporter
 
 import (
+	"github.com/unified-ot/otelcol-siem/internal/delivery"
+
 	"bufio"
 	"context"
 	"crypto/ecdsa"
@@ -87,13 +89,7 @@ func makeLogs(first, n int, bodyLen int) plog.Logs {
 }
 
 // messagesOf returns a frame batch's messages, in order.
-func messagesOf(fb *frameBatch) [][]byte {
-	var msgs [][]byte
-	for m := range fb.all {
-		msgs = append(msgs, m)
-	}
-	return msgs
-}
+func messagesOf(b *delivery.Batch) [][]byte { return b.Records() }
 
 func mustAtoi(s string) int {
 	n, err := strconv.Atoi(s)
@@ -523,9 +519,5 @@ func (p *testPKI) serverConfig(requireClientCert bool) *tls.Config {
 // pushLogs formats and writes ld: the converter and the push in one call, what exporterhelper does
 // for a batch, without the queue between them.
 func (e *cefSyslogExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
-	req, err := e.formatLogs(ctx, ld)
-	if err != nil {
-		return err
-	}
-	return e.pushFrames(ctx, req)
+	return e.sendBatch(ctx, e.converter.Convert(ctx, ld))
 }

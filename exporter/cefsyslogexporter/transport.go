@@ -192,7 +192,7 @@ func (s *connSlot) ensure(ctx context.Context) error {
 		p.nextDial = time.Now().Add(p.interval)
 		p.lastErr = err
 		p.dialMu.Unlock()
-		p.tel.ConnectFailures.Add(ctx, 1)
+		p.tel.ConnectFailures.Add(ctx, 1, p.tel.ID)
 		p.logger.Warn("cannot connect to the syslog receiver", zap.String("endpoint", p.endpoint), zap.Error(err))
 		return err
 	}
@@ -202,7 +202,7 @@ func (s *connSlot) ensure(ctx context.Context) error {
 	p.dialMu.Unlock()
 
 	if s.lost {
-		p.tel.Reconnects.Add(ctx, 1)
+		p.tel.Reconnects.Add(ctx, 1, p.tel.ID)
 		p.logger.Info("reconnected to the syslog receiver", zap.String("endpoint", p.endpoint))
 		s.lost = false
 	}

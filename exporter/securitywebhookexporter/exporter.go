@@ -17,8 +17,8 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 
 	"github.com/unified-ot/otelcol-siem/exporter/securitywebhookexporter/internal/metadata"
+	"github.com/unified-ot/otelcol-siem/internal/delivery"
 	"github.com/unified-ot/otelcol-siem/internal/destlog"
-	"github.com/unified-ot/otelcol-siem/internal/httpdelivery"
 	"github.com/unified-ot/otelcol-siem/internal/secformat"
 )
 
@@ -36,12 +36,13 @@ type webhookExporter struct {
 	set         exporter.Settings
 	logger      *zap.Logger
 	client      *http.Client
-	framing     httpdelivery.Framing
+	framing     delivery.Framing
 	contentType string
 	ua          string
 	json        *secformat.JSON
-	tel         *httpdelivery.Telemetry
-	pusher      *httpdelivery.Pusher
+	tel         *metadata.Telemetry
+	pusher      *delivery.Pusher
+	converter   *delivery.Converter
 }
 
 func newExporter(cfg *Config, set exporter.Settings) (*webhookExporter, error) {
@@ -54,26 +55,35 @@ func newExporter(cfg *Config, set exporter.Settings) (*webhookExporter, error) {
 	}
 	switch cfg.Format {
 	case FormatNDJSON:
-		e.framing, e.contentType = httpdelivery.NDJSON, "application/x-ndjson"
+		e.framing, e.contentType = delivery.NDJSON, "application/x-ndjson"
 	default:
-		e.framing, e.contentType = httpdelivery.JSONArray, "application/json"
+		e.framing, e.contentType = delivery.JSONArray, "application/json"
 	}
 	var err error
-	e.tel, err = httpdelivery.NewTelemetry(set.MeterProvider.Meter(metadata.ScopeName), metadata.MetricPrefix)
-	if err != nil {
+	if e.tel, err = metadata.NewTelemetry(set.TelemetrySettings, set.ID); err != nil {
 		return nil, err
 	}
-	e.pusher = &httpdelivery.Pusher{
+	e.pusher = &delivery.Pusher{
 		Framing:          e.framing,
 		MaxContentLength: cfg.MaxContentLength,
 		MinShrink:        minShrink,
 		Post:             e.post,
-		Reencode:         e.appendEvent,
-		Tel:              e.tel,
+		Shrink:           func(rec []byte, max int) []byte { return delivery.CutJSON(nil, rec, nil, max) },
+		Tel:              e.tel.HTTPTelemetry,
 		Logger:           e.logger,
 		AuthMessage:      "the webhook refused the credentials; events stay queued until they are fixed",
 		ShrinkMessage:    "the webhook answered 413 for a single event; sending it truncated (lower max_content_length to match the server)",
 		DropMessage:      "the webhook rejected events; they are dropped",
+	}
+	maxItem := e.framing.MaxItem(cfg.MaxContentLength)
+	e.converter = &delivery.Converter{
+		Format: func(dst []byte, res pcommon.Resource, lr plog.LogRecord) ([]byte, bool, bool) {
+			dst, cut := e.appendEvent(dst, res, lr, maxItem)
+			return dst, cut, true
+		},
+		Logger:    e.logger,
+		Failed:    func(ctx context.Context, n int) { e.tel.Drop(ctx, n, delivery.ReasonFormat) },
+		Truncated: e.tel.Truncated,
 	}
 	return e, nil
 }
@@ -112,39 +122,33 @@ func (e *webhookExporter) appendEvent(dst []byte, res pcommon.Resource, lr plog.
 		return dst, false
 	}
 	raw := append([]byte(nil), dst[start:]...)
-	return httpdelivery.AppendTruncatedJSONString(dst[:start], raw, max)
+	return delivery.AppendTruncatedJSONString(dst[:start], raw, max)
 }
 
-// pushLogs sends ld as JSON events in bodies of at most max_content_length bytes; httpdelivery acts
-// on each answer (the same discipline as splunk_hec_sec).
-func (e *webhookExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
-	maxItem := e.framing.MaxItem(e.cfg.MaxContentLength)
-	items, truncated := httpdelivery.Encode(ld, func(dst []byte, res pcommon.Resource, lr plog.LogRecord) ([]byte, bool) {
-		return e.appendEvent(dst, res, lr, maxItem)
-	})
-	if truncated > 0 {
-		e.tel.EventsTruncated.Add(ctx, int64(truncated))
-	}
-	if len(items) == 0 {
+// sendBatch sends a batch's events in bodies of at most max_content_length bytes; delivery acts on
+// each answer (the same discipline as splunk_hec_sec).
+func (e *webhookExporter) sendBatch(ctx context.Context, b *delivery.Batch) error {
+	if b.ItemsCount() == 0 {
 		return nil
 	}
-	res := e.pusher.Push(ctx, ld, items)
-	for _, b := range res.Delivered {
-		e.tel.EventsSent.Add(ctx, int64(len(b.Items)))
+	recs := b.Records()
+	res := e.pusher.Push(ctx, recs)
+	for _, d := range res.Delivered {
+		e.tel.Sent(ctx, len(d.Items))
 	}
-	return res.Error(ld, items)
+	return res.Error(recs)
 }
 
-func (e *webhookExporter) post(ctx context.Context, body []byte) httpdelivery.Verdict {
+func (e *webhookExporter) post(ctx context.Context, body []byte) delivery.Verdict {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.cfg.ClientConfig.Endpoint, bytes.NewReader(body))
 	if err != nil {
-		return httpdelivery.Verdict{Kind: httpdelivery.Reject, Reason: httpdelivery.ReasonRejected, Err: err}
+		return delivery.Verdict{Kind: delivery.Reject, Reason: delivery.ReasonRejected, Err: err}
 	}
 	req.Header.Set("Content-Type", e.contentType)
 	req.Header.Set("User-Agent", e.ua)
 	resp, err := e.client.Do(req)
 	if err != nil {
-		return httpdelivery.Verdict{Kind: httpdelivery.Retry, Err: fmt.Errorf("webhook request failed: %w", err)}
+		return delivery.Verdict{Kind: delivery.Retry, Err: fmt.Errorf("webhook request failed: %w", err)}
 	}
 	defer resp.Body.Close()
 	text, _ := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
@@ -153,5 +157,5 @@ func (e *webhookExporter) post(ctx context.Context, body []byte) httpdelivery.Ve
 	if desc == "" {
 		desc = http.StatusText(resp.StatusCode)
 	}
-	return httpdelivery.ClassifyStatus(resp, desc)
+	return delivery.ClassifyStatus(resp, desc)
 }

@@ -19,7 +19,7 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 
 	"github.com/unified-ot/otelcol-siem/exporter/securitywebhookexporter/internal/metadata"
-	"github.com/unified-ot/otelcol-siem/internal/httpdelivery"
+	"github.com/unified-ot/otelcol-siem/internal/delivery"
 	"github.com/unified-ot/otelcol-siem/internal/secformat"
 	"github.com/unified-ot/otelcol-siem/secevent"
 )
@@ -108,6 +108,7 @@ func TestBodiesAreFormatterObjects(t *testing.T) {
 			assert.Equal(t, "w-0", first[secevent.KeyEventID])
 			assert.Equal(t, "Permission denied for bob on /api/config (0)", first[secformat.JSONMessage])
 			assert.Equal(t, int64(30), h.counter(t, prefix+"_events_sent"))
+			assert.Equal(t, int64(30), h.counter(t, prefix+"_events_sent", attribute.String(delivery.AttrExporter, h.set.ID.String())), "the series carries the exporter id")
 		})
 	}
 }
@@ -175,18 +176,18 @@ func TestStatusDiscipline(t *testing.T) {
 			require.Error(t, err)
 			assert.Equal(t, c.permanent, consumererror.IsPermanent(err), err.Error())
 			if c.permanent {
-				assert.Equal(t, int64(3), h.counter(t, prefix+"_events_dropped", attribute.String(httpdelivery.AttrReason, httpdelivery.ReasonRejected)))
+				assert.Equal(t, int64(3), h.counter(t, prefix+"_events_dropped", attribute.String(delivery.AttrReason, delivery.ReasonRejected)))
 				assert.Equal(t, 3, h.logs.FilterMessage("the webhook rejected events; they are dropped").Len())
 				return
 			}
-			var le consumererror.Logs
-			require.ErrorAs(t, err, &le)
-			assert.Equal(t, 3, le.Data().LogRecordCount())
+			var u *delivery.UnsentError
+			require.ErrorAs(t, err, &u)
+			assert.Equal(t, 3, u.Rest.ItemsCount())
 			if c.throttle != "" {
 				assert.Contains(t, err.Error(), c.throttle)
 			}
 			if c.auth {
-				assert.ErrorIs(t, err, httpdelivery.ErrAuth)
+				assert.ErrorIs(t, err, delivery.ErrAuth)
 				assert.Equal(t, int64(1), h.counter(t, prefix+"_auth_failures"))
 				assert.Equal(t, 1, h.logs.FilterMessageSnippet("refused the credentials").Len())
 				for _, entry := range h.logs.All() {
@@ -195,7 +196,7 @@ func TestStatusDiscipline(t *testing.T) {
 					}
 				}
 			}
-			require.NoError(t, e.pushLogs(context.Background(), le.Data()))
+			require.NoError(t, e.sendBatch(context.Background(), u.Rest))
 		})
 	}
 }
@@ -293,12 +294,12 @@ func TestPartialRetryKeepsOnlyUnsentBatches(t *testing.T) {
 	s.failNext(1, fault{status: 503})
 	err := e.pushLogs(context.Background(), ld)
 	require.Error(t, err)
-	var le consumererror.Logs
-	require.ErrorAs(t, err, &le)
+	var u *delivery.UnsentError
+	require.ErrorAs(t, err, &u)
 	delivered := len(s.ids())
 	assert.Positive(t, delivered)
-	assert.Equal(t, len(ids)-delivered, le.Data().LogRecordCount(), "the error holds only what was not delivered")
-	require.NoError(t, e.pushLogs(context.Background(), le.Data()))
+	assert.Equal(t, len(ids)-delivered, u.Rest.ItemsCount(), "the error holds only what was not delivered")
+	require.NoError(t, e.sendBatch(context.Background(), u.Rest))
 	lost, dups := s.lostAndDup(ids)
 	assert.Empty(t, lost)
 	assert.Zero(t, dups)

@@ -6,13 +6,11 @@ import (
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/config/confighttp"
-	"go.opentelemetry.io/collector/config/configoptional"
-	"go.opentelemetry.io/collector/config/configretry"
-	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/exporter"
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
 
 	"github.com/unified-ot/otelcol-siem/exporter/securitywebhookexporter/internal/metadata"
+	"github.com/unified-ot/otelcol-siem/internal/delivery"
 )
 
 const defaultHTTPTimeout = 30 * time.Second
@@ -32,8 +30,8 @@ func createDefaultConfig() component.Config {
 	// No compression by default: a generic webhook receiver cannot be assumed to accept gzip.
 	return &Config{
 		ClientConfig:     client,
-		QueueConfig:      configoptional.Some(exporterhelper.NewDefaultQueueConfig()),
-		RetryConfig:      defaultRetryConfig(),
+		QueueConfig:      delivery.QueueConfig(),
+		RetryConfig:      delivery.RetryConfig(),
 		Format:           FormatJSONArray,
 		MaxContentLength: defaultContentLength,
 	}
@@ -45,22 +43,14 @@ func createLogs(ctx context.Context, set exporter.Settings, cfg component.Config
 	if err != nil {
 		return nil, err
 	}
-	return exporterhelper.NewLogs(ctx, set, cfg,
-		exp.pushLogs,
-		exporterhelper.WithStart(exp.start),
-		exporterhelper.WithShutdown(exp.shutdown),
-		exporterhelper.WithCapabilities(consumer.Capabilities{MutatesData: false}),
+	return delivery.NewLogs(ctx, set, delivery.Settings{
+		Queue: c.QueueConfig,
+		Retry: c.RetryConfig,
 		// Each HTTP request is bounded by the client's timeout.
-		exporterhelper.WithTimeout(exporterhelper.TimeoutConfig{Timeout: 0}),
-		exporterhelper.WithRetry(c.RetryConfig),
-		exporterhelper.WithQueue(c.QueueConfig),
-	)
-}
-
-// defaultRetryConfig is exporterhelper's backoff without its 5-minute cap: a security event must not
-// be dropped because the SIEM was down (or its token wrong) for longer than that; the queue holds it.
-func defaultRetryConfig() configretry.BackOffConfig {
-	cfg := configretry.NewDefaultBackOffConfig()
-	cfg.MaxElapsedTime = 0
-	return cfg
+		Timeout:   exporterhelper.TimeoutConfig{Timeout: 0},
+		Converter: exp.converter,
+		Send:      exp.sendBatch,
+		Start:     exp.start,
+		Shutdown:  exp.shutdown,
+	})
 }

@@ -321,3 +321,9 @@ func (h *harness) counter(t *testing.T, name string, attrs ...attribute.KeyValue
 	}
 	return total
 }
+
+// pushLogs formats and sends ld: the converter and the send in one call, what exporterhelper does
+// for a batch, without the queue between them.
+func (e *webhookExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
+	return e.sendBatch(ctx, e.converter.Convert(ctx, ld))
+}

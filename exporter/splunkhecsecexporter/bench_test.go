@@ -108,11 +108,7 @@ func BenchmarkEncode(b *testing.B) {
 			b.ResetTimer()
 			bytes := 0
 			for i := 0; i < b.N; i++ {
-				items, _ := e.encode(ld)
-				bytes = 0
-				for _, it := range items {
-					bytes += len(it.Data)
-				}
+				bytes = e.converter.Convert(context.Background(), ld).BytesSize()
 			}
 			b.ReportMetric(float64(b.N*1000)/b.Elapsed().Seconds(), "events/s")
 			b.ReportMetric(float64(bytes)/1000, "bytes/event")

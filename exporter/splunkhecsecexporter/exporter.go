@@ -4,18 +4,17 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"runtime"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
 
 	"github.com/google/uuid"
-	"go.opentelemetry.io/otel/metric"
 	"go.uber.org/zap"
 
 	"go.opentelemetry.io/collector/component"
@@ -24,8 +23,8 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 
 	"github.com/unified-ot/otelcol-siem/exporter/splunkhecsecexporter/internal/metadata"
+	"github.com/unified-ot/otelcol-siem/internal/delivery"
 	"github.com/unified-ot/otelcol-siem/internal/destlog"
-	"github.com/unified-ot/otelcol-siem/internal/httpdelivery"
 	"github.com/unified-ot/otelcol-siem/internal/secformat"
 	"github.com/unified-ot/otelcol-siem/secevent"
 )
@@ -92,16 +91,15 @@ type hecExporter struct {
 	idxWithID []secevent.Field
 	idIndexed bool
 
-	tel            *httpdelivery.Telemetry
-	acked          metric.Int64Counter
-	ackTimeouts    metric.Int64Counter
-	ackUnavailable metric.Int64Counter
+	tel *metadata.Telemetry
 
-	acks     *ackTracker
-	stopping chan struct{}
-	stopOnce sync.Once
-	wg       sync.WaitGroup
-	pusher   *httpdelivery.Pusher
+	acks      *ackTracker
+	stopping  chan struct{}
+	stopOnce  sync.Once
+	wg        sync.WaitGroup
+	pusher    *delivery.Pusher
+	converter *delivery.Converter
+	scratch   sync.Pool // *[]byte: a CEF event formatted aside before it is quoted
 }
 
 func newExporter(cfg *Config, set exporter.Settings) (*hecExporter, error) {
@@ -155,41 +153,62 @@ func newExporter(cfg *Config, set exporter.Settings) (*hecExporter, error) {
 	}
 	idField, _ := secevent.FieldByKey(secevent.KeyEventID)
 	e.idxWithID = append(append([]secevent.Field(nil), e.idx...), idField)
-	meter := set.MeterProvider.Meter(metadata.ScopeName)
-	if e.tel, err = httpdelivery.NewTelemetry(meter, metadata.MetricPrefix); err != nil {
-		return nil, err
-	}
-	var errs []error
-	e.acked, err = meter.Int64Counter(metadata.MetricEventsAcked,
-		metric.WithDescription("Log records whose batch Splunk acknowledged (indexer acknowledgement)."), metric.WithUnit("{record}"))
-	errs = append(errs, err)
-	e.ackTimeouts, err = meter.Int64Counter(metadata.MetricAckTimeouts,
-		metric.WithDescription("Batches not acknowledged within ack.timeout; they are resent."), metric.WithUnit("{request}"))
-	errs = append(errs, err)
-	e.ackUnavailable, err = meter.Int64Counter(metadata.MetricAckUnavailable,
-		metric.WithDescription("Batches accepted without an ackId although ack.enabled is true (acknowledgement disabled on the token)."), metric.WithUnit("{request}"))
-	errs = append(errs, err)
-	if err := errors.Join(errs...); err != nil {
+	if e.tel, err = metadata.NewTelemetry(set.TelemetrySettings, set.ID); err != nil {
 		return nil, err
 	}
 	e.acks = newAckTracker(e)
-	e.pusher = &httpdelivery.Pusher{
-		Framing:          httpdelivery.Concatenated,
+	e.pusher = &delivery.Pusher{
+		Framing:          delivery.Concatenated,
 		MaxContentLength: cfg.MaxContentLength,
 		MinShrink:        minShrink,
 		Post:             e.post,
-		Reencode: func(dst []byte, res pcommon.Resource, lr plog.LogRecord, max int) ([]byte, bool) {
-			var scratch []byte
-			return e.appendEnvelope(dst, res, lr, max, &scratch)
-		},
-		Tel:           e.tel,
-		Logger:        e.logger,
-		AuthMessage:   "HEC refused the token; events stay queued until the token is fixed",
-		AuthFields:    []zap.Field{zap.String("url", e.eventURL)},
-		ShrinkMessage: "HEC answered 413 for a single event; sending it truncated (lower max_content_length to match the server)",
-		DropMessage:   "HEC rejected an event; it is dropped",
+		Shrink:           shrinkEnvelope,
+		Tel:              e.tel.HTTPTelemetry,
+		Logger:           e.logger,
+		AuthMessage:      "HEC refused the token; events stay queued until the token is fixed",
+		AuthFields:       []zap.Field{zap.String("url", e.eventURL)},
+		ShrinkMessage:    "HEC answered 413 for a single event; sending it truncated (lower max_content_length to match the server)",
+		DropMessage:      "HEC rejected an event; it is dropped",
 	}
+	maxItem := delivery.Concatenated.MaxItem(cfg.MaxContentLength)
+	e.converter = &delivery.Converter{
+		Format: func(dst []byte, res pcommon.Resource, lr plog.LogRecord) ([]byte, bool, bool) {
+			scratch := e.scratch.Get().(*[]byte)
+			defer e.scratch.Put(scratch)
+			dst, cut := e.appendEnvelope(dst, res, lr, maxItem, scratch)
+			return dst, cut, true
+		},
+		Logger:    e.logger,
+		Failed:    func(ctx context.Context, n int) { e.tel.Drop(ctx, n, delivery.ReasonFormat) },
+		Truncated: e.tel.Truncated,
+	}
+	e.scratch.New = func() any { return new([]byte) }
 	return e, nil
+}
+
+// shrinkEnvelope cuts an envelope HEC refused as too large (413) to at most max bytes: its event,
+// the last member, becomes a JSON string holding the event's text cut and marked [truncated].
+func shrinkEnvelope(rec []byte, max int) []byte {
+	var env struct {
+		Event json.RawMessage `json:"event"`
+	}
+	if json.Unmarshal(rec, &env) != nil || len(env.Event) == 0 || !bytes.HasSuffix(rec, append(env.Event, '}')) {
+		return rec // not an envelope this exporter wrote: it cannot be cut safely
+	}
+	head := rec[:len(rec)-len(env.Event)-1] // up to and including "event":
+	// As when an event is cut while formatted: the envelope carries event.id as an indexed field,
+	// so the SOC can still correlate and de-duplicate it.
+	if id := delivery.EventID(env.Event); id != "" && !bytes.Contains(head, []byte(`"event.id":`)) {
+		field := delivery.AppendJSONString([]byte(`"event.id":`), []byte(id))
+		if i := bytes.Index(head, []byte(`"fields":{`)); i >= 0 {
+			i += len(`"fields":{`)
+			head = slices.Concat(head[:i], field, []byte(","), head[i:])
+		} else {
+			i := len(head) - len(`"event":`)
+			head = slices.Concat(head[:i], []byte(`"fields":{`), field, []byte("},"), head[i:])
+		}
+	}
+	return delivery.CutJSON(head, env.Event, []byte("}"), max)
 }
 
 func (e *hecExporter) start(ctx context.Context, host component.Host) error {
@@ -291,24 +310,21 @@ func readAnswer(resp *http.Response) hecAnswer {
 	return a
 }
 
-// pushLogs sends ld: every record becomes one envelope, envelopes are cut into bodies of at most
-// max_content_length bytes, and httpdelivery acts on each answer. With acknowledgement it returns
-// only once every delivered batch is acknowledged, or with an error holding the records to resend.
-func (e *hecExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
-	items, truncated := e.encode(ld)
-	if truncated > 0 {
-		e.tel.EventsTruncated.Add(ctx, int64(truncated))
-	}
-	if len(items) == 0 {
+// sendBatch sends a batch of envelopes in bodies of at most max_content_length bytes, and delivery
+// acts on each answer. With acknowledgement it returns only once every delivered body is
+// acknowledged, or with an error holding the envelopes to resend.
+func (e *hecExporter) sendBatch(ctx context.Context, b *delivery.Batch) error {
+	if b.ItemsCount() == 0 {
 		return nil
 	}
-	res := e.pusher.Push(ctx, ld, items)
+	recs := b.Records()
+	res := e.pusher.Push(ctx, recs)
 
 	if !e.cfg.Ack.Enabled {
-		for _, b := range res.Delivered {
-			e.tel.EventsSent.Add(ctx, int64(len(b.Items)))
+		for _, d := range res.Delivered {
+			e.tel.Sent(ctx, len(d.Items))
 		}
-		return res.Error(ld, items)
+		return res.Error(recs)
 	}
 	unacked := e.awaitAcks(ctx, res.Delivered)
 	if len(unacked) > 0 {
@@ -317,37 +333,37 @@ func (e *hecExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
 		}
 		res.Pending = append(res.Pending, unacked...)
 	}
-	return res.Error(ld, items)
+	return res.Error(recs)
 }
 
 // post sends one body and reads the answer into a verdict.
-func (e *hecExporter) post(ctx context.Context, body []byte) httpdelivery.Verdict {
+func (e *hecExporter) post(ctx context.Context, body []byte) delivery.Verdict {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.eventURL, bytes.NewReader(body))
 	if err != nil {
-		return httpdelivery.Verdict{Kind: httpdelivery.Reject, Reason: httpdelivery.ReasonRejected, Err: err}
+		return delivery.Verdict{Kind: delivery.Reject, Reason: delivery.ReasonRejected, Err: err}
 	}
 	e.headers(req)
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := e.client.Do(req)
 	if err != nil {
-		return httpdelivery.Verdict{Kind: httpdelivery.Retry, Err: fmt.Errorf("HEC request failed: %w", err)}
+		return delivery.Verdict{Kind: delivery.Retry, Err: fmt.Errorf("HEC request failed: %w", err)}
 	}
 	defer resp.Body.Close()
 	a := readAnswer(resp)
-	v := httpdelivery.ClassifyStatus(resp, fmt.Sprintf("HEC code %d: %s", a.code(), a.Text))
+	v := delivery.ClassifyStatus(resp, fmt.Sprintf("HEC code %d: %s", a.code(), a.Text))
 	switch {
-	case v.Kind == httpdelivery.Delivered:
+	case v.Kind == delivery.Delivered:
 		if a.AckID != nil {
 			v.Ack = *a.AckID
 		}
 	case resp.StatusCode == http.StatusBadRequest && a.InvalidEventNumber != nil:
 		switch a.code() {
 		case codeInvalidDataFormat:
-			v = httpdelivery.Verdict{Kind: httpdelivery.DropItem, Index: *a.InvalidEventNumber, Reason: ReasonInvalidEvent, Err: v.Err}
+			v = delivery.Verdict{Kind: delivery.DropItem, Index: *a.InvalidEventNumber, Reason: ReasonInvalidEvent, Err: v.Err}
 		case codeEventFieldRequired:
-			v = httpdelivery.Verdict{Kind: httpdelivery.DropItem, Index: *a.InvalidEventNumber, Reason: ReasonEventFieldRequired, Err: v.Err}
+			v = delivery.Verdict{Kind: delivery.DropItem, Index: *a.InvalidEventNumber, Reason: ReasonEventFieldRequired, Err: v.Err}
 		case codeEventFieldBlank:
-			v = httpdelivery.Verdict{Kind: httpdelivery.DropItem, Index: *a.InvalidEventNumber, Reason: ReasonEventFieldBlank, Err: v.Err}
+			v = delivery.Verdict{Kind: delivery.DropItem, Index: *a.InvalidEventNumber, Reason: ReasonEventFieldBlank, Err: v.Err}
 		}
 	}
 	return v
@@ -355,9 +371,9 @@ func (e *hecExporter) post(ctx context.Context, body []byte) httpdelivery.Verdic
 
 // awaitAcks waits until every delivered batch is acknowledged, ack.timeout passes, or shutdown
 // begins, and returns the items of the batches not acknowledged.
-func (e *hecExporter) awaitAcks(ctx context.Context, delivered []httpdelivery.DeliveredBatch) []int {
+func (e *hecExporter) awaitAcks(ctx context.Context, delivered []delivery.DeliveredBatch) []int {
 	type waiter struct {
-		b  httpdelivery.DeliveredBatch
+		b  delivery.DeliveredBatch
 		ch <-chan struct{}
 	}
 	var waiters []waiter
@@ -365,8 +381,8 @@ func (e *hecExporter) awaitAcks(ctx context.Context, delivered []httpdelivery.De
 		if b.Ack < 0 {
 			// Accepted without an ackId: the token has acknowledgement off. Resending would index
 			// the batch again on every attempt, so it counts as delivered, loudly.
-			e.ackUnavailable.Add(ctx, 1)
-			e.tel.EventsSent.Add(ctx, int64(len(b.Items)))
+			e.tel.AckUnavailable.Add(ctx, 1, e.tel.ID)
+			e.tel.Sent(ctx, len(b.Items))
 			e.logger.Error("HEC accepted a batch without an ackId although ack.enabled is true: indexer acknowledgement is off for this token; delivery is not confirmed (enable it on the token or set ack.enabled: false)",
 				zap.Int("events", len(b.Items)))
 			continue
@@ -394,28 +410,19 @@ func (e *hecExporter) awaitAcks(ctx context.Context, delivered []httpdelivery.De
 			case <-w.ch:
 			default:
 				e.acks.remove(w.b.Ack)
-				e.ackTimeouts.Add(ctx, 1)
+				e.tel.AckTimeouts.Add(ctx, 1, e.tel.ID)
 				unacked = append(unacked, w.b.Items...)
 				continue
 			}
 		}
-		e.acked.Add(ctx, int64(len(w.b.Items)))
-		e.tel.EventsSent.Add(ctx, int64(len(w.b.Items)))
+		e.tel.EventsAcked.Add(ctx, int64(len(w.b.Items)), e.tel.ID)
+		e.tel.Sent(ctx, len(w.b.Items))
 	}
 	if len(unacked) > 0 {
 		e.logger.Warn("HEC did not acknowledge batches in time; they will be resent (duplicates possible, no loss)",
 			zap.Int("events", len(unacked)), zap.Duration("ack_timeout", e.cfg.Ack.Timeout))
 	}
 	return unacked
-}
-
-// encode turns every record of ld into one envelope. It returns the items and how many were cut.
-func (e *hecExporter) encode(ld plog.Logs) ([]httpdelivery.Item, int) {
-	maxItem := httpdelivery.Concatenated.MaxItem(e.cfg.MaxContentLength)
-	var scratch []byte
-	return httpdelivery.Encode(ld, func(dst []byte, res pcommon.Resource, lr plog.LogRecord) ([]byte, bool) {
-		return e.appendEnvelope(dst, res, lr, maxItem, &scratch)
-	})
 }
 
 // appendEnvelope appends one HEC envelope of at most max bytes:
@@ -457,14 +464,14 @@ func (e *hecExporter) appendEnvelopeOnce(dst []byte, res pcommon.Resource, lr pl
 	if e.cef != nil {
 		// The CEF line is a string event: format it aside, then quote (and cut) it into dst.
 		*scratch = e.cef.Append((*scratch)[:0], res, lr)
-		dst, cut = httpdelivery.AppendTruncatedJSONString(dst, *scratch, room)
+		dst, cut = delivery.AppendTruncatedJSONString(dst, *scratch, room)
 		return append(dst, '}'), cut
 	}
 	// The JSON object goes straight into dst; only an oversized one is moved aside and quoted.
 	dst = e.json.Append(dst, res, lr)
 	if len(dst)-evStart > room {
 		*scratch = append((*scratch)[:0], dst[evStart:]...)
-		dst, cut = httpdelivery.AppendTruncatedJSONString(dst[:evStart], *scratch, room)
+		dst, cut = delivery.AppendTruncatedJSONString(dst[:evStart], *scratch, room)
 	}
 	return append(dst, '}'), cut
 }
@@ -510,7 +517,7 @@ func (e *hecExporter) appendHead(dst []byte, res pcommon.Resource, lr plog.LogRe
 		dst = append(dst, '"')
 		dst = append(dst, m.member...)
 		dst = append(dst, `":`...)
-		dst, _ = httpdelivery.AppendTruncatedJSONString(dst, []byte(v), maxMetaValue)
+		dst, _ = delivery.AppendTruncatedJSONString(dst, []byte(v), maxMetaValue)
 	}
 	if withFields {
 		dst = e.appendFields(dst, res, lr, !first, withID)
@@ -544,7 +551,7 @@ func (e *hecExporter) appendFields(dst []byte, res pcommon.Resource, lr plog.Log
 		} else {
 			dst = append(dst, ',')
 		}
-		dst = httpdelivery.AppendJSONString(dst, []byte(f.Key))
+		dst = delivery.AppendJSONString(dst, []byte(f.Key))
 		dst = append(dst, ':')
 		if v.Type() == pcommon.ValueTypeSlice {
 			dst = append(dst, '[')
@@ -553,12 +560,12 @@ func (e *hecExporter) appendFields(dst []byte, res pcommon.Resource, lr plog.Log
 				if i > 0 {
 					dst = append(dst, ',')
 				}
-				dst, _ = httpdelivery.AppendTruncatedJSONString(dst, []byte(sl.At(i).AsString()), maxMetaValue)
+				dst, _ = delivery.AppendTruncatedJSONString(dst, []byte(sl.At(i).AsString()), maxMetaValue)
 			}
 			dst = append(dst, ']')
 			continue
 		}
-		dst, _ = httpdelivery.AppendTruncatedJSONString(dst, []byte(v.AsString()), maxMetaValue)
+		dst, _ = delivery.AppendTruncatedJSONString(dst, []byte(v.AsString()), maxMetaValue)
 	}
 	if opened {
 		dst = append(dst, '}')

@@ -18,15 +18,15 @@ import (
 	"go.uber.org/zap/zapcore"
 
 	"github.com/unified-ot/otelcol-siem/exporter/splunkhecsecexporter/internal/metadata"
+	"github.com/unified-ot/otelcol-siem/internal/delivery"
 	"github.com/unified-ot/otelcol-siem/internal/hectest"
-	"github.com/unified-ot/otelcol-siem/internal/httpdelivery"
 	"github.com/unified-ot/otelcol-siem/internal/secformat"
 	"github.com/unified-ot/otelcol-siem/secevent"
 )
 
 const prefix = metadata.MetricPrefix
 
-func reason(r string) attribute.KeyValue { return attribute.String(httpdelivery.AttrReason, r) }
+func reason(r string) attribute.KeyValue { return attribute.String(delivery.AttrReason, r) }
 
 func TestEnvelope(t *testing.T) {
 	emu := newEmulator(t, hectest.Config{})
@@ -80,20 +80,28 @@ func TestEnvelope(t *testing.T) {
 
 	assert.Nil(t, byID["env-2"].Time)
 	assert.Equal(t, int64(3), h.counter(t, prefix+"_events_sent"))
+	assert.Equal(t, int64(3), h.counter(t, prefix+"_events_sent", attribute.String(delivery.AttrExporter, h.set.ID.String())), "the series carries the exporter id")
+	assert.Zero(t, h.counter(t, prefix+"_events_sent", attribute.String(delivery.AttrExporter, "splunk_hec_sec/other")))
 
 	// The raw body is concatenated envelopes, not an array.
-	body := httpdelivery.Concatenated.AppendBody(nil, e.mustEncode(t, ld), []int{0, 1})
+	body := delivery.Concatenated.AppendBody(nil, e.mustEncode(t, ld), []int{0, 1})
 	assert.Equal(t, byte('{'), body[0])
 	assert.Contains(t, string(body), "}{")
 }
 
-func (e *hecExporter) mustEncode(t *testing.T, ld plog.Logs) []httpdelivery.Item {
-	items, cut := e.encode(ld)
-	require.Zero(t, cut)
-	for _, it := range items {
-		require.True(t, json.Valid(it.Data), string(it.Data))
+// mustEncode formats ld as the sending queue does and checks every envelope is JSON.
+func (e *hecExporter) mustEncode(t *testing.T, ld plog.Logs) [][]byte {
+	recs := e.converter.Convert(context.Background(), ld).Records()
+	for _, r := range recs {
+		require.True(t, json.Valid(r), string(r))
 	}
-	return items
+	return recs
+}
+
+// pushLogs formats and sends ld: the converter and the send in one call, what exporterhelper does
+// for a batch, without the queue between them.
+func (e *hecExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
+	return e.sendBatch(ctx, e.converter.Convert(ctx, ld))
 }
 
 func TestCEFFormat(t *testing.T) {
@@ -177,14 +185,15 @@ func TestBatchingAndGzip(t *testing.T) {
 	}
 }
 
-func retryable(t *testing.T, err error, records int) consumererror.Logs {
+// retryable checks that err keeps records records queued and returns them, as exporterhelper's
+// retry narrows the batch through OnError.
+func retryable(t *testing.T, err error, records int) *delivery.Batch {
 	t.Helper()
 	require.Error(t, err)
 	require.False(t, consumererror.IsPermanent(err), "must stay queued: %v", err)
-	var le consumererror.Logs
-	require.ErrorAs(t, err, &le)
-	assert.Equal(t, records, le.Data().LogRecordCount())
-	return le
+	rest := (&delivery.Batch{}).OnError(err).(*delivery.Batch)
+	assert.Equal(t, records, rest.ItemsCount())
+	return rest
 }
 
 func TestTransientAnswersAreRetried(t *testing.T) {
@@ -218,16 +227,16 @@ func TestPartialRetryKeepsOnlyUnsentBatches(t *testing.T) {
 	e := h.startExporter(t, cfg)
 	ld, ids := testLogs("p", 40)
 	items := e.mustEncode(t, ld)
-	batches := httpdelivery.Batches(items, httpdelivery.Concatenated, 4096)
+	batches := delivery.Bodies(items, delivery.Concatenated, 4096)
 	require.Greater(t, len(batches), 2)
 	// The first request is accepted, the second meets a busy server.
 	emu.PassNext(1)
 	emu.FailNext(1, hectest.FaultBusy)
 	err := e.pushLogs(context.Background(), ld)
-	le := retryable(t, err, len(ids)-len(batches[0]))
+	rest := retryable(t, err, len(ids)-len(batches[0]))
 	assert.Len(t, emu.Requests(), 2, "no request after the busy answer")
 	// exporterhelper's retry sends only what the error holds: nothing twice, nothing lost.
-	require.NoError(t, e.pushLogs(context.Background(), le.Data()))
+	require.NoError(t, e.sendBatch(context.Background(), rest))
 	d := emu.Compare(ids, eventID)
 	assert.Empty(t, d.Lost)
 	assert.Zero(t, d.Duplicates)
@@ -309,7 +318,7 @@ func TestAuthFailuresKeepDataQueued(t *testing.T) {
 			ld, _ := testLogs("auth", 3)
 			err := e.pushLogs(context.Background(), ld)
 			retryable(t, err, 3)
-			assert.ErrorIs(t, err, httpdelivery.ErrAuth)
+			assert.ErrorIs(t, err, delivery.ErrAuth)
 			assert.NotContains(t, err.Error(), testToken, "the token never appears in errors")
 			assert.Equal(t, int64(1), h.counter(t, prefix+"_auth_failures"))
 			logged := h.logs.FilterMessage("HEC refused the token; events stay queued until the token is fixed").All()
@@ -335,7 +344,7 @@ func TestOther4xxArePermanent(t *testing.T) {
 	require.Error(t, err)
 	assert.True(t, consumererror.IsPermanent(err))
 	assert.Contains(t, err.Error(), "Incorrect index")
-	assert.Equal(t, int64(3), h.counter(t, prefix+"_events_dropped", reason(httpdelivery.ReasonRejected)))
+	assert.Equal(t, int64(3), h.counter(t, prefix+"_events_dropped", reason(delivery.ReasonRejected)))
 }
 
 func TestUnreachableIsRetryable(t *testing.T) {
@@ -379,13 +388,11 @@ func TestAckLossResendsAfterTimeout(t *testing.T) {
 	emu.LoseAcks(1, false)
 	ld, ids := testLogs("lost", 5)
 	err := e.pushLogs(context.Background(), ld)
-	retryable(t, err, 5)
+	rest := retryable(t, err, 5)
 	assert.Contains(t, err.Error(), "indexer acknowledgement not received")
 	assert.Equal(t, int64(1), h.counter(t, prefix+"_ack_timeouts"))
 	assert.Zero(t, h.counter(t, prefix+"_events_sent"), "not delivered before the ack")
-	var le consumererror.Logs
-	require.ErrorAs(t, err, &le)
-	require.NoError(t, e.pushLogs(context.Background(), le.Data()))
+	require.NoError(t, e.sendBatch(context.Background(), rest))
 	d := emu.Compare(ids, eventID)
 	assert.Empty(t, d.Lost)
 	assert.Equal(t, 5, d.Duplicates, "HEC indexed the first copy; only its ack was lost")

@@ -7,13 +7,11 @@ import (
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/config/configcompression"
 	"go.opentelemetry.io/collector/config/confighttp"
-	"go.opentelemetry.io/collector/config/configoptional"
-	"go.opentelemetry.io/collector/config/configretry"
-	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/exporter"
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
 
 	"github.com/unified-ot/otelcol-siem/exporter/splunkhecsecexporter/internal/metadata"
+	"github.com/unified-ot/otelcol-siem/internal/delivery"
 	"github.com/unified-ot/otelcol-siem/internal/secformat"
 	"github.com/unified-ot/otelcol-siem/secevent"
 )
@@ -44,8 +42,8 @@ func createDefaultConfig() component.Config {
 	client.Compression = configcompression.TypeGzip
 	return &Config{
 		ClientConfig:     client,
-		QueueConfig:      configoptional.Some(exporterhelper.NewDefaultQueueConfig()),
-		RetryConfig:      defaultRetryConfig(),
+		QueueConfig:      delivery.QueueConfig(),
+		RetryConfig:      delivery.RetryConfig(),
 		Format:           FormatJSON,
 		CEF:              secformat.DefaultCEFConfig(),
 		Source:           defaultSource,
@@ -63,17 +61,17 @@ func createLogs(ctx context.Context, set exporter.Settings, cfg component.Config
 	if err != nil {
 		return nil, err
 	}
-	inner, err := exporterhelper.NewLogs(ctx, set, cfg,
-		exp.pushLogs,
-		exporterhelper.WithStart(exp.start),
-		exporterhelper.WithShutdown(exp.shutdown),
-		exporterhelper.WithCapabilities(consumer.Capabilities{MutatesData: false}),
+	inner, err := delivery.NewLogs(ctx, set, delivery.Settings{
+		Queue: c.QueueConfig,
+		Retry: c.RetryConfig,
 		// No exporterhelper timeout: each HTTP request is bounded by the client's timeout and the
 		// acknowledgement wait by ack.timeout; a timeout around both would cut the wait short.
-		exporterhelper.WithTimeout(exporterhelper.TimeoutConfig{Timeout: 0}),
-		exporterhelper.WithRetry(c.RetryConfig),
-		exporterhelper.WithQueue(c.QueueConfig),
-	)
+		Timeout:   exporterhelper.TimeoutConfig{Timeout: 0},
+		Converter: exp.converter,
+		Send:      exp.sendBatch,
+		Start:     exp.start,
+		Shutdown:  exp.shutdown,
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -91,12 +89,4 @@ type stoppingLogs struct {
 func (s *stoppingLogs) Shutdown(ctx context.Context) error {
 	s.exp.beginShutdown()
 	return s.Logs.Shutdown(ctx)
-}
-
-// defaultRetryConfig is exporterhelper's backoff without its 5-minute cap: a security event must not
-// be dropped because the SIEM was down (or its token wrong) for longer than that; the queue holds it.
-func defaultRetryConfig() configretry.BackOffConfig {
-	cfg := configretry.NewDefaultBackOffConfig()
-	cfg.MaxElapsedTime = 0
-	return cfg
 }

@@ -4,8 +4,6 @@ package metadata // import "github.com/unified-ot/otelcol-siem/exporter/cefsyslo
 
 import (
 	"go.opentelemetry.io/collector/component"
-	"go.opentelemetry.io/collector/config/configoptional"
-	"go.opentelemetry.io/collector/exporter/exporterhelper"
 )
 
 var (
@@ -17,9 +15,3 @@ var (
 
 // LogsStability is the stability of the logs signal: the only signal this exporter supports.
 const LogsStability = component.StabilityLevelAlpha
-
-// NewDefaultSendingQueueConfig returns the sending queue enabled with exporterhelper's defaults:
-// a SIEM outage must not push back on (or drop at) the pipeline before the queue fills.
-func NewDefaultSendingQueueConfig() configoptional.Optional[exporterhelper.QueueBatchConfig] {
-	return configoptional.Some(exporterhelper.NewDefaultQueueConfig())
-}

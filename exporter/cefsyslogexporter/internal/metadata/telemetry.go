@@ -7,6 +7,8 @@ import (
 	"go.opentelemetry.io/otel/metric"
 
 	"go.opentelemetry.io/collector/component"
+
+	"github.com/unified-ot/otelcol-siem/internal/delivery"
 )
 
 // Metric names. The `otelcol_` prefix follows what mdatagen generates for collector components,
@@ -40,17 +42,21 @@ type Telemetry struct {
 	ConnectFailures  metric.Int64Counter
 	BytesSent        metric.Int64Counter
 
-	// Precomputed attribute options: building an attribute set per batch would allocate.
-	FailedFormat    metric.AddOption
-	FailedTransport metric.AddOption
+	// Precomputed attribute options (building an attribute set per batch would allocate), each
+	// with the exporter's id: ID alone, or with the reason of RecordsFailed.
+	ID              metric.MeasurementOption
+	FailedFormat    metric.MeasurementOption
+	FailedTransport metric.MeasurementOption
 }
 
-// NewTelemetry creates the instruments from the component's MeterProvider.
-func NewTelemetry(set component.TelemetrySettings) (*Telemetry, error) {
+// NewTelemetry creates the instruments from the component's MeterProvider; every series carries
+// exporter=<id>.
+func NewTelemetry(set component.TelemetrySettings, id component.ID) (*Telemetry, error) {
 	meter := set.MeterProvider.Meter(ScopeName)
 	t := &Telemetry{
-		FailedFormat:    metric.WithAttributeSet(attribute.NewSet(attribute.String(AttrReason, ReasonFormat))),
-		FailedTransport: metric.WithAttributeSet(attribute.NewSet(attribute.String(AttrReason, ReasonTransport))),
+		ID:              delivery.IDAttrs(id),
+		FailedFormat:    delivery.IDAttrs(id, attribute.String(AttrReason, ReasonFormat)),
+		FailedTransport: delivery.IDAttrs(id, attribute.String(AttrReason, ReasonTransport)),
 	}
 	var err, errs error
 	t.RecordsSent, err = meter.Int64Counter(MetricRecordsSent,

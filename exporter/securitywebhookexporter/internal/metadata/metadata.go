@@ -4,6 +4,8 @@ package metadata // import "github.com/unified-ot/otelcol-siem/exporter/security
 
 import (
 	"go.opentelemetry.io/collector/component"
+
+	"github.com/unified-ot/otelcol-siem/internal/delivery"
 )
 
 var (
@@ -17,5 +19,18 @@ var (
 const LogsStability = component.StabilityLevelAlpha
 
 // MetricPrefix starts the name of every metric of the exporter (the shared counters of
-// internal/httpdelivery).
+// internal/delivery).
 const MetricPrefix = "otelcol_exporter_security_webhook"
+
+// Telemetry holds the exporter's instruments: the HTTP exporters' shared counters. Every series
+// carries exporter=<id>.
+type Telemetry struct {
+	*delivery.HTTPTelemetry
+}
+
+// NewTelemetry creates the instruments from the component's MeterProvider.
+func NewTelemetry(set component.TelemetrySettings, id component.ID) (*Telemetry, error) {
+	c := &delivery.Counters{Meter: set.MeterProvider.Meter(ScopeName)}
+	t := &Telemetry{HTTPTelemetry: delivery.NewHTTPTelemetry(c, MetricPrefix, id)}
+	return t, c.Err
+}

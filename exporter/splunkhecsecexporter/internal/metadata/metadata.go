@@ -4,6 +4,9 @@ package metadata // import "github.com/unified-ot/otelcol-siem/exporter/splunkhe
 
 import (
 	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/otel/metric"
+
+	"github.com/unified-ot/otelcol-siem/internal/delivery"
 )
 
 var (
@@ -17,7 +20,7 @@ var (
 const LogsStability = component.StabilityLevelAlpha
 
 // MetricPrefix starts the name of every metric of the exporter (the shared counters of
-// internal/httpdelivery and the acknowledgement counters below). The `otelcol_` prefix follows what
+// internal/delivery and the acknowledgement counters below). The `otelcol_` prefix follows what
 // mdatagen generates for collector components.
 const MetricPrefix = "otelcol_exporter_splunk_hec_sec"
 
@@ -27,3 +30,22 @@ const (
 	MetricAckTimeouts    = MetricPrefix + "_ack_timeouts"
 	MetricAckUnavailable = MetricPrefix + "_ack_unavailable"
 )
+
+// Telemetry holds the exporter's instruments: the HTTP exporters' shared counters and the
+// acknowledgement counters. Every series carries exporter=<id>.
+type Telemetry struct {
+	*delivery.HTTPTelemetry
+	EventsAcked    metric.Int64Counter
+	AckTimeouts    metric.Int64Counter
+	AckUnavailable metric.Int64Counter
+}
+
+// NewTelemetry creates the instruments from the component's MeterProvider.
+func NewTelemetry(set component.TelemetrySettings, id component.ID) (*Telemetry, error) {
+	c := &delivery.Counters{Meter: set.MeterProvider.Meter(ScopeName)}
+	t := &Telemetry{HTTPTelemetry: delivery.NewHTTPTelemetry(c, MetricPrefix, id)}
+	t.EventsAcked = c.New(MetricEventsAcked, "Log records whose batch Splunk acknowledged (indexer acknowledgement).", "{record}")
+	t.AckTimeouts = c.New(MetricAckTimeouts, "Batches not acknowledged within ack.timeout; they are resent.", "{request}")
+	t.AckUnavailable = c.New(MetricAckUnavailable, "Batches accepted without an ackId although ack.enabled is true (acknowledgement disabled on the token).", "{request}")
+	return t, c.Err
+}

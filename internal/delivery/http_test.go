@@ -1,10 +1,9 @@
-package httpdelivery
+package delivery
 
 import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -13,23 +12,22 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/consumer/consumererror"
-	"go.opentelemetry.io/collector/pdata/plog"
 
 	"github.com/unified-ot/otelcol-siem/internal/secformat"
 )
 
-func mkItems(sizes ...int) []Item {
-	items := make([]Item, len(sizes))
+func mkItems(sizes ...int) [][]byte {
+	items := make([][]byte, len(sizes))
 	for i, n := range sizes {
-		items[i] = Item{Data: []byte(strings.Repeat(string(rune('a'+i%26)), n)), Ref: Ref{Record: i}}
+		items[i] = []byte(strings.Repeat(string(rune('a'+i%26)), n))
 	}
 	return items
 }
 
-func TestBatchesRespectLimitAndOrder(t *testing.T) {
+func TestBodiesRespectLimitAndOrder(t *testing.T) {
 	items := mkItems(10, 10, 10, 10, 25, 3)
 	for _, f := range []Framing{Concatenated, JSONArray, NDJSON} {
-		batches := Batches(items, f, 32)
+		batches := Bodies(items, f, 32)
 		var flat []int
 		for _, b := range batches {
 			body := f.AppendBody(nil, items, b)
@@ -41,20 +39,20 @@ func TestBatchesRespectLimitAndOrder(t *testing.T) {
 		}
 		assert.Equal(t, []int{0, 1, 2, 3, 4, 5}, flat, "every item once, in order")
 	}
-	assert.Equal(t, [][]int{{0, 1, 2}, {3}, {4, 5}}, Batches(items, Concatenated, 30))
-	assert.Equal(t, [][]int{{0, 1}, {2, 3}, {4}, {5}}, Batches(items, JSONArray, 24))
+	assert.Equal(t, [][]int{{0, 1, 2}, {3}, {4, 5}}, Bodies(items, Concatenated, 30))
+	assert.Equal(t, [][]int{{0, 1}, {2, 3}, {4}, {5}}, Bodies(items, JSONArray, 24))
 }
 
-func sumLen(items []Item, idx []int) int {
+func sumLen(items [][]byte, idx []int) int {
 	n := 0
 	for _, i := range idx {
-		n += len(items[i].Data)
+		n += len(items[i])
 	}
 	return n
 }
 
 func TestFramingBodies(t *testing.T) {
-	items := []Item{{Data: []byte(`{"a":1}`)}, {Data: []byte(`{"b":2}`)}}
+	items := [][]byte{[]byte(`{"a":1}`), []byte(`{"b":2}`)}
 	assert.Equal(t, `{"a":1}{"b":2}`, string(Concatenated.AppendBody(nil, items, []int{0, 1})))
 	assert.Equal(t, `[{"a":1},{"b":2}]`, string(JSONArray.AppendBody(nil, items, []int{0, 1})))
 	assert.Equal(t, "{\"a\":1}\n{\"b\":2}\n", string(NDJSON.AppendBody(nil, items, []int{0, 1})))
@@ -128,10 +126,10 @@ func TestDeliverShrinksOrDropsSingle413(t *testing.T) {
 	items := mkItems(100)
 	shrunk := 0
 	shrink := func(i int) bool {
-		if len(items[i].Data) < 30 {
+		if len(items[i]) < 30 {
 			return false
 		}
-		items[i].Data = items[i].Data[:len(items[i].Data)/2]
+		items[i] = items[i][:len(items[i])/2]
 		shrunk++
 		return true
 	}
@@ -139,14 +137,14 @@ func TestDeliverShrinksOrDropsSingle413(t *testing.T) {
 	res := Deliver(context.Background(), items, Concatenated, 1000, s.send, shrink)
 	assert.Equal(t, 2, shrunk)
 	require.Len(t, res.Delivered, 1)
-	assert.Len(t, items[0].Data, 25)
+	assert.Len(t, items[0], 25)
 
 	items = mkItems(20)
 	s = &scripted{verdicts: []Verdict{{Kind: Split, Err: errors.New("413")}}}
 	res = Deliver(context.Background(), items, Concatenated, 1000, s.send, shrink)
 	require.Len(t, res.Dropped, 1)
 	assert.Equal(t, ReasonTooLarge, res.Dropped[0].Reason)
-	assert.Nil(t, res.Error(plog.NewLogs(), items), "a dropped record is counted, not an error")
+	assert.Nil(t, res.Error(items), "a dropped record is counted, not an error")
 }
 
 func TestDeliverDropsOnlyTheBadItem(t *testing.T) {
@@ -170,7 +168,7 @@ func TestDeliverBadIndexRejectsTheBatch(t *testing.T) {
 	res := Deliver(context.Background(), items, Concatenated, 1000, s.send, nil)
 	require.Len(t, res.Dropped, 2)
 	assert.Equal(t, ReasonInvalidResponse, res.Dropped[0].Reason)
-	err := res.Error(plog.NewLogs(), items)
+	err := res.Error(items)
 	assert.True(t, consumererror.IsPermanent(err))
 }
 
@@ -192,62 +190,29 @@ func TestDeliverRejectGoesOn(t *testing.T) {
 	assert.Len(t, s.seen, 3)
 	assert.Len(t, res.Dropped, 1)
 	assert.Len(t, res.Delivered, 2)
-	err := res.Error(plog.NewLogs(), items)
+	err := res.Error(items)
 	require.Error(t, err)
 	assert.True(t, consumererror.IsPermanent(err))
 }
 
-func logsWith(n int) plog.Logs {
-	ld := plog.NewLogs()
-	for r := 0; r < 2; r++ {
-		rl := ld.ResourceLogs().AppendEmpty()
-		rl.Resource().Attributes().PutStr("host.name", fmt.Sprintf("h%d", r))
-		for s := 0; s < 2; s++ {
-			sl := rl.ScopeLogs().AppendEmpty()
-			sl.Scope().SetName(fmt.Sprintf("scope%d", s))
-			for l := 0; l < n; l++ {
-				sl.LogRecords().AppendEmpty().Body().SetStr(fmt.Sprintf("r%d s%d l%d", r, s, l))
-			}
-		}
-	}
-	return ld
-}
-
 func TestErrorKeepsOnlyPendingRecords(t *testing.T) {
-	ld := logsWith(2)
-	var items []Item
-	for r := 0; r < 2; r++ {
-		for s := 0; s < 2; s++ {
-			for l := 0; l < 2; l++ {
-				items = append(items, Item{Data: []byte("x"), Ref: Ref{r, s, l}})
-			}
-		}
-	}
+	items := batchOf("r0", "r1", "r2", "r3", "r4", "r5", "r6", "r7").Records()
 	res := Result{Pending: []int{1, 6, 7}, Cause: errors.New("HTTP 503"), Delay: 2 * time.Second}
-	err := res.Error(ld, items)
+	err := res.Error(items)
 	require.Error(t, err)
 	assert.False(t, consumererror.IsPermanent(err))
-	var le consumererror.Logs
-	require.ErrorAs(t, err, &le)
-	rem := le.Data()
-	require.Equal(t, 3, rem.LogRecordCount())
-	require.Equal(t, 2, rem.ResourceLogs().Len())
-	first := rem.ResourceLogs().At(0)
-	h, _ := first.Resource().Attributes().Get("host.name")
-	assert.Equal(t, "h0", h.Str())
-	assert.Equal(t, "scope0", first.ScopeLogs().At(0).Scope().Name())
-	assert.Equal(t, "r0 s0 l1", first.ScopeLogs().At(0).LogRecords().At(0).Body().Str())
-	second := rem.ResourceLogs().At(1).ScopeLogs().At(0)
-	assert.Equal(t, "scope1", second.Scope().Name())
-	assert.Equal(t, 2, second.LogRecords().Len())
+	var u *UnsentError
+	require.ErrorAs(t, err, &u)
+	assert.Equal(t, []string{"r1", "r6", "r7"}, strs(u.Rest), "only the pending records are retried")
+	assert.Same(t, u.Rest, batchOf().OnError(err), "exporterhelper's retry narrows to them")
 	assert.Contains(t, err.Error(), "Throttle (2s)", "Retry-After is handed to exporterhelper's retry")
 
 	res = Result{Pending: []int{0}, Cause: errors.New("HTTP 403"), Auth: true}
-	err = res.Error(ld, items)
+	err = res.Error(items)
 	assert.ErrorIs(t, err, ErrAuth)
 	assert.False(t, consumererror.IsPermanent(err), "an auth failure keeps the data queued")
 
-	assert.NoError(t, Result{Delivered: []DeliveredBatch{{Items: []int{0}}}}.Error(ld, items))
+	assert.NoError(t, Result{Delivered: []DeliveredBatch{{Items: []int{0}}}}.Error(items))
 }
 
 func TestAppendJSONString(t *testing.T) {

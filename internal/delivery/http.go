@@ -1,15 +1,13 @@
-// Package httpdelivery is the delivery discipline shared by the HTTP SIEM exporters (splunk_hec_sec,
-// security_webhook): cutting formatted records into request bodies no larger than a limit, reading an
-// HTTP answer into a verdict (delivered, retry, split, drop one record, keep queued for an auth
-// failure, reject), acting on it (413 halves the batch, a bad record is dropped and the rest resent,
-// a transient failure stops the round), and turning what is left into the error exporterhelper
-// needs: a consumererror.Logs holding only the records still to send (so its retry resends those and
-// nothing already delivered), wrapped in a throttle delay when the server sent Retry-After, or a
-// permanent error when all that failed was rejected for good.
-//
-// It knows nothing of HEC or webhooks: the exporters encode records and classify protocol-specific
-// answers (HEC's code 6 with invalid-event-number); this package does the rest, once.
-package httpdelivery // import "github.com/unified-ot/otelcol-siem/internal/httpdelivery"
+// HTTP discipline shared by splunk_hec_sec and security_webhook: cutting a batch's records into
+// request bodies no larger than a limit, reading an HTTP answer into a verdict (delivered, retry,
+// split, drop one record, keep queued for an auth failure, reject), acting on it (413 halves the
+// body, a bad record is dropped and the rest resent, a transient failure stops the round), and
+// turning what is left into the error exporterhelper needs: an UnsentError holding only the records
+// still to send, wrapped in a throttle delay when the server sent Retry-After, or a permanent error
+// when all that failed was rejected for good. The exporters post bodies and classify
+// protocol-specific answers (HEC's code 6 with invalid-event-number); this file does the rest.
+
+package delivery
 
 import (
 	"context"
@@ -21,19 +19,7 @@ import (
 
 	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
-	"go.opentelemetry.io/collector/pdata/plog"
 )
-
-// Ref locates a log record in a plog.Logs: resource, scope and record index.
-type Ref struct {
-	Resource, Scope, Record int
-}
-
-// Item is one encoded record as it goes into a request body, and where it came from.
-type Item struct {
-	Data []byte
-	Ref  Ref
-}
 
 // Framing says how items are joined into a body: Prefix + item (Sep + item)* + Suffix.
 type Framing struct {
@@ -61,27 +47,27 @@ func (f Framing) Overhead(n int) int {
 // MaxItem is the largest item that fits alone in a body of max bytes.
 func (f Framing) MaxItem(max int) int { return max - f.Overhead(1) }
 
-// AppendBody appends the body holding items[idx...] to dst.
-func (f Framing) AppendBody(dst []byte, items []Item, idx []int) []byte {
+// AppendBody appends the body holding recs[idx...] to dst.
+func (f Framing) AppendBody(dst []byte, recs [][]byte, idx []int) []byte {
 	dst = append(dst, f.Prefix...)
 	for k, i := range idx {
 		if k > 0 {
 			dst = append(dst, f.Sep...)
 		}
-		dst = append(dst, items[i].Data...)
+		dst = append(dst, recs[i]...)
 	}
 	return append(dst, f.Suffix...)
 }
 
-// Batches cuts items (all of them, in order) into consecutive batches whose bodies are at most max
-// bytes. An item too large to fit even alone gets a batch of its own (the exporters truncate items
-// to Framing.MaxItem before, so that only happens with a limit below an item's floor).
-func Batches(items []Item, f Framing, max int) [][]int {
+// Bodies cuts recs (all of them, in order) into consecutive bodies of at most max bytes. A record
+// too large to fit even alone gets a body of its own (the exporters cut records to Framing.MaxItem
+// when they format them, so that only happens with a limit below a record's floor).
+func Bodies(recs [][]byte, f Framing, max int) [][]int {
 	var out [][]int
 	var cur []int
 	size := 0
-	for i := range items {
-		n := len(items[i].Data)
+	for i := range recs {
+		n := len(recs[i])
 		if len(cur) > 0 && size+len(f.Sep)+n+len(f.Suffix) > max {
 			out = append(out, cur)
 			cur, size = nil, 0
@@ -134,6 +120,7 @@ const (
 	ReasonRejected        = "rejected"         // a permanent 4xx
 	ReasonTooLarge        = "too_large"        // 413 for a single record that cannot be shrunk further
 	ReasonInvalidResponse = "invalid_response" // a rejection naming a record that is not in the batch
+	ReasonFormat          = "format"           // the record could not be formatted
 )
 
 // MaxRetryAfter caps a server's Retry-After, so that a wrong or hostile value cannot park the
@@ -180,11 +167,11 @@ func ClassifyStatus(resp *http.Response, desc string) Verdict {
 	}
 }
 
-// SendFunc sends one batch (indexes into the items) and classifies the answer.
-type SendFunc func(ctx context.Context, batch []int) Verdict
+// PostFunc sends one body (indexes into the records) and classifies the answer.
+type PostFunc func(ctx context.Context, body []int) Verdict
 
-// ShrinkFunc is called when a single item alone got 413: it re-encodes items[i] smaller in place
-// and reports whether it could (false: the item is dropped as too_large).
+// ShrinkFunc is called when a single record alone got 413: it replaces recs[i] by a smaller one
+// and reports whether it could (false: the record is dropped as too_large).
 type ShrinkFunc func(i int) bool
 
 // DeliveredBatch is a batch the server took, with its HEC ackId (-1 without acknowledgement).
@@ -221,9 +208,9 @@ type Result struct {
 // Reject drops the batch and goes on with the next, Retry and Auth stop the round and leave the
 // failed batch and every batch not yet sent pending. Each DropItem and Split makes progress (one
 // item fewer, or a smaller batch), so the round ends.
-func Deliver(ctx context.Context, items []Item, f Framing, max int, send SendFunc, shrink ShrinkFunc) Result {
+func Deliver(ctx context.Context, recs [][]byte, f Framing, max int, send PostFunc, shrink ShrinkFunc) Result {
 	var res Result
-	work := Batches(items, f, max)
+	work := Bodies(recs, f, max)
 	for len(work) > 0 {
 		b := work[0]
 		work = work[1:]
@@ -280,65 +267,15 @@ func Deliver(ctx context.Context, items []Item, f Framing, max int, send SendFun
 	return res
 }
 
-// Remaining copies the records at refs out of ld into a new plog.Logs, keeping their resource and
-// scope, in order. It is what the exporter hands back for retry.
-func Remaining(ld plog.Logs, refs []Ref) plog.Logs {
-	out := plog.NewLogs()
-	type scopeKey struct{ r, s int }
-	rmap := map[int]plog.ResourceLogs{}
-	smap := map[scopeKey]plog.ScopeLogs{}
-	for _, ref := range refs {
-		rl := ld.ResourceLogs().At(ref.Resource)
-		nrl, ok := rmap[ref.Resource]
-		if !ok {
-			nrl = out.ResourceLogs().AppendEmpty()
-			rl.Resource().CopyTo(nrl.Resource())
-			nrl.SetSchemaUrl(rl.SchemaUrl())
-			rmap[ref.Resource] = nrl
-		}
-		sl := rl.ScopeLogs().At(ref.Scope)
-		k := scopeKey{ref.Resource, ref.Scope}
-		nsl, ok := smap[k]
-		if !ok {
-			nsl = nrl.ScopeLogs().AppendEmpty()
-			sl.Scope().CopyTo(nsl.Scope())
-			nsl.SetSchemaUrl(sl.SchemaUrl())
-			smap[k] = nsl
-		}
-		sl.LogRecords().At(ref.Record).CopyTo(nsl.LogRecords().AppendEmpty())
-	}
-	return out
-}
-
 // ErrAuth marks an error returned for an authentication or authorization failure.
 var ErrAuth = errors.New("the server refused the credentials; the data stays queued until they are fixed")
 
-// RetryError is the error for records that must be sent again: a consumererror.Logs holding only
-// them (exporterhelper's retry then resends those and nothing already delivered), wrapped in
-// exporterhelper.NewThrottleRetry when the server asked for a delay. It is never permanent: the
-// sending queue keeps the data.
-func RetryError(cause error, delay time.Duration, ld plog.Logs, refs []Ref) error {
-	err := consumererror.NewLogs(cause, Remaining(ld, refs))
-	if delay > 0 {
-		return exporterhelper.NewThrottleRetry(err, delay)
-	}
-	return err
-}
-
-// Refs maps item indexes to their records' Refs.
-func Refs(items []Item, idx []int) []Ref {
-	out := make([]Ref, len(idx))
-	for k, i := range idx {
-		out[k] = items[i].Ref
-	}
-	return out
-}
-
-// Error turns a Result (after any exporter-specific additions to Pending) into the push function's
-// return value: nil when everything was delivered or dropped for a per-record reason, RetryError
-// when records are pending, a permanent error when a batch was rejected for good and nothing is
-// pending.
-func (r Result) Error(ld plog.Logs, items []Item) error {
+// Error turns a Result (after any exporter-specific additions to Pending) into the send function's
+// return value: nil when everything was delivered or dropped for a per-record reason, an
+// UnsentError holding the pending records (in a throttle delay when the server asked for one), or
+// a permanent error when a batch was rejected for good and nothing is pending. It is never
+// permanent while records are pending: the sending queue keeps them.
+func (r Result) Error(recs [][]byte) error {
 	if len(r.Pending) > 0 {
 		cause := r.Cause
 		if cause == nil {
@@ -347,7 +284,11 @@ func (r Result) Error(ld plog.Logs, items []Item) error {
 		if r.Auth {
 			cause = fmt.Errorf("%w: %w", ErrAuth, cause)
 		}
-		return RetryError(cause, r.Delay, ld, Refs(items, r.Pending))
+		var err error = &UnsentError{Err: cause, Rest: Pick(recs, r.Pending)}
+		if r.Delay > 0 {
+			err = exporterhelper.NewThrottleRetry(err, r.Delay)
+		}
+		return err
 	}
 	if r.Rejected != nil {
 		return consumererror.NewPermanent(r.Rejected)

@@ -1,4 +1,4 @@
-package cefsyslogexporter
+package delivery
 
 import (
 	"context"
@@ -14,48 +14,37 @@ import (
 	pdatareq "go.opentelemetry.io/collector/pdata/xpdata/request"
 )
 
-// add appends one message.
-func (b *frameBatch) add(msg []byte, truncated bool) {
+// add appends one record.
+func (b *Batch) add(rec string) {
 	seg := b.tail()
-	seg.data = append(seg.data, msg...)
-	b.commit(len(msg), truncated)
+	seg.data = append(seg.data, rec...)
+	b.commit(len(rec))
 }
 
-func batchOf(msgs ...string) *frameBatch {
-	b := &frameBatch{}
-	for _, m := range msgs {
-		b.add([]byte(m), len(m) > 0 && m[0] == '!')
+func batchOf(recs ...string) *Batch {
+	b := &Batch{}
+	for _, r := range recs {
+		b.add(r)
 	}
 	return b
 }
 
-func flags(r xexporterhelper.Request) []bool {
-	var out []bool
-	for _, t := range r.(*frameBatch).all {
-		out = append(out, t)
-	}
-	return out
-}
-
 func strs(r xexporterhelper.Request) []string {
 	var out []string
-	for _, m := range messagesOf(r.(*frameBatch)) {
+	for _, m := range r.(*Batch).Records() {
 		out = append(out, string(m))
 	}
 	return out
 }
 
-func TestFrameBatchMergeSplitItems(t *testing.T) {
-	a := batchOf("a0", "!a1", "a2")
-	got, err := a.MergeSplit(context.Background(), 2, exporterhelper.RequestSizerTypeItems, batchOf("b0", "!b1"))
+func TestBatchMergeSplitItems(t *testing.T) {
+	a := batchOf("a0", "a1", "a2")
+	got, err := a.MergeSplit(context.Background(), 2, exporterhelper.RequestSizerTypeItems, batchOf("b0", "b1"))
 	require.NoError(t, err)
 	require.Len(t, got, 3)
-	assert.Equal(t, []string{"a0", "!a1"}, strs(got[0]))
+	assert.Equal(t, []string{"a0", "a1"}, strs(got[0]))
 	assert.Equal(t, []string{"a2", "b0"}, strs(got[1]))
-	assert.Equal(t, []string{"!b1"}, strs(got[2]))
-	assert.Equal(t, []bool{false, true}, flags(got[0]))
-	assert.Equal(t, []bool{false, false}, flags(got[1]))
-	assert.Equal(t, []bool{true}, flags(got[2]), "the truncated flag survives merge and split")
+	assert.Equal(t, []string{"b1"}, strs(got[2]))
 	for _, r := range got {
 		assert.Equal(t, len(strings.Join(strs(r), "")), r.BytesSize())
 	}
@@ -69,7 +58,7 @@ func TestFrameBatchMergeSplitItems(t *testing.T) {
 	assert.Equal(t, 3, got[0].BytesSize())
 }
 
-func TestFrameBatchMergeSplitBytes(t *testing.T) {
+func TestBatchMergeSplitBytes(t *testing.T) {
 	b := batchOf("aaaa", "bb", "cc", "dddddddddd", "e")
 	got, err := b.MergeSplit(context.Background(), 6, exporterhelper.RequestSizerTypeBytes, nil)
 	require.NoError(t, err)
@@ -98,7 +87,7 @@ func TestFrameBatchMergeSplitBytes(t *testing.T) {
 
 // A split batch shares its parent's bytes; growing one part (the batcher merges into the last
 // one it keeps) must not overwrite the messages of another.
-func TestFrameBatchSplitPartsAreIndependent(t *testing.T) {
+func TestBatchSplitPartsAreIndependent(t *testing.T) {
 	got, err := batchOf("m0", "m1", "m2", "m3").MergeSplit(context.Background(), 2, exporterhelper.RequestSizerTypeItems, nil)
 	require.NoError(t, err)
 	require.Len(t, got, 2)
@@ -108,61 +97,70 @@ func TestFrameBatchSplitPartsAreIndependent(t *testing.T) {
 	assert.Equal(t, []string{"m2", "m3"}, strs(got[1]))
 }
 
-func TestFrameBatchOnError(t *testing.T) {
+func TestBatchOnError(t *testing.T) {
 	b := batchOf("a", "b", "c")
-	rest := b.slice(1, 3)
-	assert.Same(t, rest, b.OnError(fmt.Errorf("wrapped: %w", &unsentError{err: assert.AnError, rest: rest})))
+	rest := b.Slice(1, 3)
+	assert.Same(t, rest, b.OnError(fmt.Errorf("wrapped: %w", &UnsentError{Err: assert.AnError, Rest: rest})))
 	assert.Same(t, b, b.OnError(assert.AnError), "an error without an unsent tail retries the whole batch")
 }
 
-func TestFrameEncodingRoundTrip(t *testing.T) {
-	enc := frameEncoding{}
-	merged := batchOf("s1", "!s2")
+func TestQueueEncodingRoundTrip(t *testing.T) {
+	enc := queueEncoding{}
+	merged := batchOf("s1", "s2")
 	_, err := merged.MergeSplit(context.Background(), 0, exporterhelper.RequestSizerTypeItems, batchOf("s3"))
 	require.NoError(t, err)
-	for _, b := range []*frameBatch{merged, batchOf(), batchOf("only"), batchOf("a", "!bb", "", "ccc\nwith newline", string(make([]byte, 70000)))} {
+	for _, b := range []*Batch{merged, batchOf(), batchOf("only"), batchOf("a", "bb", "", "ccc\nwith newline", string(make([]byte, 70000)))} {
 		buf, err := enc.Marshal(context.Background(), b)
 		require.NoError(t, err)
 		_, r, err := enc.Unmarshal(buf)
 		require.NoError(t, err)
-		got := r.(*frameBatch)
-		assert.Equal(t, messagesOf(b), messagesOf(got))
-		assert.Equal(t, flags(b), flags(got))
+		got := r.(*Batch)
+		assert.Equal(t, b.Records(), got.Records())
 		assert.Equal(t, b.ItemsCount(), got.ItemsCount())
 		assert.Equal(t, b.BytesSize(), got.BytesSize())
 		// The decoded batch owns its bytes: the queue may reuse its buffer.
 		for i := range buf {
 			buf[i] = 'Z'
 		}
-		assert.Equal(t, messagesOf(b), messagesOf(got))
+		assert.Equal(t, b.Records(), got.Records())
 	}
 }
 
-func TestFrameEncodingRejectsDamagedItems(t *testing.T) {
-	enc := frameEncoding{}
+func TestQueueEncodingRejectsDamagedItems(t *testing.T) {
+	enc := queueEncoding{}
 	good, err := enc.Marshal(context.Background(), batchOf("hello", "world"))
 	require.NoError(t, err)
 	for name, buf := range map[string][]byte{
 		"cut in the data":    good[:len(good)-1],
 		"extra data":         append(append([]byte(nil), good...), 'x'),
-		"cut in the lengths": good[:len(frameQueueMagic)+2],
-		"no count":           []byte(frameQueueMagic),
-		"huge count":         append([]byte(frameQueueMagic), 0xff, 0xff, 0xff, 0xff, 0x0f),
+		"cut in the lengths": good[:len(queueMagic)+2],
+		"no count":           []byte(queueMagic),
+		"huge count":         append([]byte(queueMagic), 0xff, 0xff, 0xff, 0xff, 0x0f),
 	} {
 		_, _, err := enc.Unmarshal(buf)
 		assert.Error(t, err, name)
 	}
 }
 
+// A batch cef_syslog queued before the exporters shared this encoding (its own magic, the low bit
+// of each length a truncated flag) reads back as the same records.
+func TestQueueEncodingReadsCEFSyslogFrames(t *testing.T) {
+	buf := []byte(legacyMagic)
+	buf = append(buf, 2, 5<<1, 3<<1|1)
+	buf = append(buf, "hello"...)
+	buf = append(buf, "cut"...)
+	_, r, err := queueEncoding{}.Unmarshal(buf)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"hello", "cut"}, strs(r))
+}
+
 // Records an older otelcol-siem queued as OTLP logs (exporterhelper's stock encoding, with or
 // without the request envelope) are formatted on the way out, not lost.
-func TestFrameEncodingReadsLegacyQueueItems(t *testing.T) {
-	env := newTestEnv(t)
-	e := newStartedExporter(t, env, testConfig(TransportTCP, "127.0.0.1:1"))
-	enc := frameEncoding{formatLogs: e.formatLogs}
-	ld := makeLogs(0, 5, 0)
-	want, err := e.formatLogs(context.Background(), ld)
-	require.NoError(t, err)
+func TestQueueEncodingReadsOTLPQueueItems(t *testing.T) {
+	c := testConverter(nil)
+	enc := queueEncoding{convert: c}
+	ld := testLogs("r0", "r1", "r2")
+	want := c.Convert(context.Background(), ld)
 
 	enveloped, err := pdatareq.MarshalLogs(context.Background(), ld)
 	require.NoError(t, err)
@@ -172,18 +170,17 @@ func TestFrameEncodingReadsLegacyQueueItems(t *testing.T) {
 		_, r, err := enc.Unmarshal(buf)
 		require.NoError(t, err, name)
 		assert.Equal(t, strs(want), strs(r), name)
+		assert.Equal(t, []string{"<r0>", "<r1>", "<r2>"}, strs(r), name)
 	}
 	_, _, err = enc.Unmarshal([]byte("not a queue item"))
 	assert.Error(t, err)
 }
 
-func FuzzFrameEncoding(f *testing.F) {
-	enc := frameEncoding{formatLogs: func(context.Context, plog.Logs) (xexporterhelper.Request, error) {
-		return &frameBatch{}, nil
-	}}
-	good, _ := enc.Marshal(context.Background(), batchOf("a", "!b"))
+func FuzzQueueEncoding(f *testing.F) {
+	enc := queueEncoding{convert: testConverter(nil)}
+	good, _ := enc.Marshal(context.Background(), batchOf("a", "b"))
 	f.Add(good)
-	f.Add([]byte(frameQueueMagic))
+	f.Add([]byte(queueMagic))
 	f.Fuzz(func(t *testing.T, buf []byte) {
 		_, r, err := enc.Unmarshal(buf)
 		if err != nil {
