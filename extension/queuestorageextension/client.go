@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"go.opentelemetry.io/collector/extension/xextension/storage"
+	"go.opentelemetry.io/otel/metric"
 
 	"github.com/unified-ot/otelcol-siem/extension/queuestorageextension/internal/seglog"
 )
@@ -12,6 +13,7 @@ import (
 type client struct {
 	log   *seglog.Log
 	name  string
+	attrs metric.MeasurementOption // extension=<id>, client=<name>
 	owner *queueStorage
 }
 

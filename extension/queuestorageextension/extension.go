@@ -12,7 +12,6 @@ import (
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/extension"
 	"go.opentelemetry.io/collector/extension/xextension/storage"
-	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 	"go.uber.org/zap"
 
@@ -27,7 +26,6 @@ const clientDirSuffix = ".qlog"
 // queueStorage is the queue_storage extension: a storage.Extension whose clients are segment logs.
 type queueStorage struct {
 	cfg    *Config
-	id     component.ID
 	logger *zap.Logger
 	tel    *metadata.Telemetry
 	budget *seglog.Budget
@@ -40,13 +38,12 @@ type queueStorage struct {
 var _ storage.Extension = (*queueStorage)(nil)
 
 func newStorage(set extension.Settings, cfg *Config) (*queueStorage, error) {
-	tel, err := metadata.NewTelemetry(set.TelemetrySettings)
+	tel, err := metadata.NewTelemetry(set.TelemetrySettings, set.ID)
 	if err != nil {
 		return nil, err
 	}
 	return &queueStorage{
 		cfg:     cfg,
-		id:      set.ID,
 		logger:  set.Logger,
 		tel:     tel,
 		budget:  seglog.NewBudget(int64(cfg.MaxSize)),
@@ -60,7 +57,7 @@ func (s *queueStorage) Start(context.Context, component.Host) error {
 		return fmt.Errorf("queue_storage: directory: %w", err)
 	}
 	var err error
-	s.reg, err = registerGauges(s.tel.Meter, s.id.String(), s.observeGauges)
+	s.reg, err = s.tel.RegisterCallback(s.observeGauges)
 	if err != nil {
 		return err
 	}
@@ -94,8 +91,7 @@ func (s *queueStorage) GetClient(_ context.Context, kind component.Kind, id comp
 	if _, open := s.clients[name]; open {
 		return nil, fmt.Errorf("queue_storage: client %q is already open", name)
 	}
-	attrs := metric.WithAttributeSet(attribute.NewSet(
-		attribute.String(metadata.AttrStorage, s.id.String()), attribute.String(metadata.AttrClient, name)))
+	attrs := s.tel.ClientAttrs(name)
 	lg, err := seglog.Open(seglog.Options{
 		Dir:           filepath.Join(s.cfg.Directory, name+clientDirSuffix),
 		AsideRoot:     s.cfg.Directory,
@@ -113,7 +109,7 @@ func (s *queueStorage) GetClient(_ context.Context, kind component.Kind, id comp
 	if s.cfg.ImportFileStorage {
 		s.importFileStorage(name, lg, attrs)
 	}
-	c := &client{log: lg, name: name, owner: s}
+	c := &client{log: lg, name: name, attrs: attrs, owner: s}
 	s.clients[name] = c
 	return c, nil
 }
@@ -126,16 +122,27 @@ func (s *queueStorage) forget(c *client) {
 	}
 }
 
-func (s *queueStorage) observeGauges(report func(name string, st seglog.Stats)) {
+// observeGauges observes the gauges of every open client: bytes on disk, records, and the age of
+// the oldest record.
+func (s *queueStorage) observeGauges(_ context.Context, o metric.Observer) error {
 	s.mu.Lock()
 	clients := make([]*client, 0, len(s.clients))
 	for _, c := range s.clients {
 		clients = append(clients, c)
 	}
 	s.mu.Unlock()
+	now := time.Now()
 	for _, c := range clients {
-		report(c.name, c.log.Stats())
+		st := c.log.Stats()
+		o.ObserveInt64(s.tel.DiskBytes, st.DiskBytes, c.attrs)
+		o.ObserveInt64(s.tel.Records, int64(st.Records), c.attrs)
+		age := 0.0
+		if !st.Oldest.IsZero() {
+			age = now.Sub(st.Oldest).Seconds()
+		}
+		o.ObserveFloat64(s.tel.OldestRecordAge, age, c.attrs)
 	}
+	return nil
 }
 
 // importFileStorage moves into lg the database contrib's file_storage left for the same client, so

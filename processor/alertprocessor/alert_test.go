@@ -161,7 +161,7 @@ func TestConditionErrorsCounted(t *testing.T) {
 	h := newHarness(t, cfg)
 	assert.Empty(t, h.send(event{t0, map[string]any{secevent.KeyFailureCount: "not a number"}}))
 	assert.Len(t, h.send(event{t0, map[string]any{secevent.KeyFailureCount: 5}}), 1)
-	assert.Equal(t, int64(1), h.counter(metricConditionErrors, "arith"), fmt.Sprint(h.counter(metricAlertsFired, "arith")))
+	assert.Equal(t, int64(1), h.counter(metadata.MetricConditionErrors, "arith"), fmt.Sprint(h.counter(metadata.MetricAlertsFired, "arith")))
 }
 
 // What the CEF formatter makes of the alert record, as the runbook and the README describe it: msg

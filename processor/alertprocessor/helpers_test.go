@@ -17,7 +17,6 @@ import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/processor/processortest"
-	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
 	"github.com/unified-ot/otelcol-siem/processor/alertprocessor/internal/metadata"
@@ -45,6 +44,7 @@ type harness struct {
 	p     *alertProcessor
 	sink  *consumertest.LogsSink
 	tel   *componenttest.Telemetry
+	id    component.ID
 	clock *fakeClock
 	seq   int
 }
@@ -55,10 +55,18 @@ func newHarness(t *testing.T, cfg *Config) *harness {
 
 func newHarnessWith(t *testing.T, cfg *Config, next consumer.Logs) *harness {
 	t.Helper()
-	require.NoError(t, cfg.Validate())
 	tel := componenttest.NewTelemetry()
 	t.Cleanup(func() { _ = tel.Shutdown(context.Background()) })
+	return newHarnessOn(t, cfg, next, tel, component.NewID(metadata.Type))
+}
+
+// newHarnessOn builds the processor id recording into tel, which several harnesses may share as
+// the processors of one collector share its meter provider.
+func newHarnessOn(t *testing.T, cfg *Config, next consumer.Logs, tel *componenttest.Telemetry, id component.ID) *harness {
+	t.Helper()
+	require.NoError(t, cfg.Validate())
 	set := processortest.NewNopSettings(metadata.Type)
+	set.ID = id
 	set.TelemetrySettings = tel.NewTelemetrySettings()
 	set.BuildInfo = component.BuildInfo{Command: "otelcol-siem", Version: "0.1.0-test"}
 	p, err := newAlertProcessor(cfg, next, set, compileCondition)
@@ -66,7 +74,7 @@ func newHarnessWith(t *testing.T, cfg *Config, next consumer.Logs) *harness {
 	clk := &fakeClock{now: t0.Add(time.Hour)}
 	p.clock = clk.Now
 	sink, _ := next.(*consumertest.LogsSink)
-	return &harness{t: t, p: p, sink: sink, tel: tel, clock: clk}
+	return &harness{t: t, p: p, sink: sink, tel: tel, id: id, clock: clk}
 }
 
 // defaultConfig is the factory default (the seed's four rules).
@@ -152,8 +160,8 @@ func str(lr plog.LogRecord, k string) string {
 	return v.AsString()
 }
 
-// counter returns the value of an int64 counter for the data point with rule=rule ("" for a
-// counter without attributes); 0 when it has not been recorded.
+// counter returns the value of an int64 counter for this harness's processor (processor=<id>)
+// and rule=rule ("" for a counter without a rule); 0 when it has not been recorded.
 func (h *harness) counter(name, rule string) int64 {
 	h.t.Helper()
 	m, err := h.tel.GetMetric(name)
@@ -163,7 +171,10 @@ func (h *harness) counter(name, rule string) int64 {
 	sum, ok := m.Data.(metricdata.Sum[int64])
 	require.True(h.t, ok, "%s is not an int64 sum", name)
 	for _, dp := range sum.DataPoints {
-		v, has := dp.Attributes.Value(attribute.Key(attrRule))
+		if p, _ := dp.Attributes.Value(metadata.AttrProcessor); p.AsString() != h.id.String() {
+			continue
+		}
+		v, has := dp.Attributes.Value(metadata.AttrRule)
 		if (rule == "" && !has) || (has && v.AsString() == rule) {
 			return dp.Value
 		}

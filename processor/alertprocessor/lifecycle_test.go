@@ -167,7 +167,7 @@ func TestCheckpoint(t *testing.T) {
 	st.failSet = true
 	require.Empty(t, h.send(failedLogin(t0.Add(time.Second), "alice", "10.0.0.1")))
 	require.Error(t, h.p.checkpoint(t.Context(), false))
-	assert.Equal(t, int64(1), h.counter(metricCheckpointErrors, ""))
+	assert.Equal(t, int64(1), h.counter(metadata.MetricCheckpointErrors, ""))
 	st.failSet = false
 	require.NoError(t, h.p.checkpoint(t.Context(), false))
 	var saved snapshot
@@ -248,7 +248,7 @@ func TestRefusedAlertsAreRetried(t *testing.T) {
 	h = newHarnessWith(t, defaultConfig(), sink)
 	sink.err = consumererror.NewPermanent(errors.New("rejected"))
 	require.Error(t, h.p.ConsumeLogs(t.Context(), h.logs(cb)))
-	assert.Equal(t, int64(1), h.counter(metricAlertsDropped, ""))
+	assert.Equal(t, int64(1), h.counter(metadata.MetricAlertsDropped, ""))
 	sink.err = nil
 	require.NoError(t, h.p.ConsumeLogs(t.Context(), h.logs()))
 	assert.Empty(t, alertsIn(sink.AllLogs()[2]))
@@ -263,7 +263,7 @@ func TestPendingAlertsBounded(t *testing.T) {
 		cb := event{t0, map[string]any{secevent.KeyCategory: "availability", secevent.KeyAction: "circuit_breaker_open", secevent.KeyServerAddress: gw}}
 		require.Error(t, h.p.ConsumeLogs(t.Context(), h.logs(cb)))
 	}
-	assert.Equal(t, int64(1), h.counter(metricAlertsDropped, ""))
+	assert.Equal(t, int64(1), h.counter(metadata.MetricAlertsDropped, ""))
 	sink.err = nil
 	require.NoError(t, h.p.ConsumeLogs(t.Context(), h.logs()))
 	alerts := alertsIn(sink.AllLogs()[0])

@@ -39,13 +39,13 @@ type alertProcessor struct {
 	id     component.ID
 	next   consumer.Logs
 	logger *zap.Logger
-	tel    *telemetry
+	tel    *metadata.Telemetry
 	// clock is the processing-time clock (alert ObservedTimestamp, idle expiry, records without
 	// any timestamp). Tests replace it.
 	clock func() time.Time
 
 	rules     []*ruleState
-	ruleAttrs []metric.MeasurementOption
+	ruleAttrs [][]metric.AddOption
 	resource  pcommon.Resource // the collector's identity, copied into each alert ResourceLogs
 
 	mu      sync.Mutex // guards everything below and the rule states
@@ -65,7 +65,7 @@ type alertProcessor struct {
 type compileFunc func(string) (matcher, error)
 
 func newAlertProcessor(cfg *Config, next consumer.Logs, set processor.Settings, compile compileFunc) (*alertProcessor, error) {
-	tel, err := newTelemetry(set.TelemetrySettings)
+	tel, err := metadata.NewTelemetry(set.TelemetrySettings, set.ID)
 	if err != nil {
 		return nil, fmt.Errorf("creating alert processor telemetry: %w", err)
 	}
@@ -99,7 +99,7 @@ func newAlertProcessor(cfg *Config, next consumer.Logs, set processor.Settings, 
 		}
 		cr.severityNumber, cr.severityText = severityNumber(rc.Severity)
 		p.rules = append(p.rules, newRuleState(cr, cfg.MaxGroupsPerRule, cfg.MaxSampleEventIDs))
-		p.ruleAttrs = append(p.ruleAttrs, ruleAttrs(rc.ID))
+		p.ruleAttrs = append(p.ruleAttrs, tel.RuleAttrs(rc.ID))
 	}
 	p.condErr = make([]int64, len(p.rules))
 	// Rules whose condition requires an attribute value (every seed shorthand does) are indexed by
@@ -229,7 +229,7 @@ func (p *alertProcessor) checkpoint(ctx context.Context, force bool) error {
 		p.mu.Lock()
 		p.dirty = true
 		p.mu.Unlock()
-		p.tel.checkpointErrors.Add(ctx, 1)
+		p.tel.CheckpointErrors.Add(ctx, 1, p.tel.Attrs...)
 	}
 	return err
 }
@@ -250,7 +250,7 @@ func (p *alertProcessor) Shutdown(ctx context.Context) error {
 		ld := plog.NewLogs()
 		p.appendAlerts(ld, pending)
 		if err := p.next.ConsumeLogs(ctx, ld); err != nil {
-			p.tel.alertsDropped.Add(ctx, int64(len(pending)))
+			p.tel.AlertsDropped.Add(ctx, int64(len(pending)), p.tel.Attrs...)
 			errs = append(errs, fmt.Errorf("flushing %d pending alerts: %w", len(pending), err))
 		}
 	}
@@ -285,7 +285,7 @@ func (p *alertProcessor) ConsumeLogs(ctx context.Context, ld plog.Logs) error {
 		return nil
 	}
 	if consumererror.IsPermanent(err) {
-		p.tel.alertsDropped.Add(ctx, int64(len(alerts)))
+		p.tel.AlertsDropped.Add(ctx, int64(len(alerts)), p.tel.Attrs...)
 		p.logger.Error("Next consumer refused a batch carrying alerts permanently; the alerts are lost",
 			zap.Int("alerts", len(alerts)), zap.Error(err))
 		return err
@@ -315,7 +315,7 @@ func (p *alertProcessor) requeue(ctx context.Context, alerts []pendingAlert) {
 	p.pending = append(alerts[:len(alerts):len(alerts)], p.pending...)
 	if over := len(p.pending) - p.cfg.MaxPendingAlerts; over > 0 {
 		p.pending = append([]pendingAlert(nil), p.pending[over:]...)
-		p.tel.alertsDropped.Add(ctx, int64(over))
+		p.tel.AlertsDropped.Add(ctx, int64(over), p.tel.Attrs...)
 		p.logger.Error("Pending alerts beyond max_pending_alerts dropped", zap.Int("dropped", over))
 	}
 }
@@ -376,22 +376,22 @@ func (p *alertProcessor) evaluate(ctx context.Context, ld plog.Logs) []pendingAl
 		}
 	}
 
-	p.tel.recordsEvaluated.Add(ctx, int64(records))
+	p.tel.RecordsEvaluated.Add(ctx, int64(records), p.tel.Attrs...)
 	for ri, rs := range p.rules {
 		if rs.evicted > 0 {
-			p.tel.groupsEvicted.Add(ctx, rs.evicted, p.ruleAttrs[ri])
+			p.tel.GroupsEvicted.Add(ctx, rs.evicted, p.ruleAttrs[ri]...)
 			rs.evicted = 0
 		}
 		if rs.late > 0 {
-			p.tel.recordsLate.Add(ctx, rs.late, p.ruleAttrs[ri])
+			p.tel.RecordsLate.Add(ctx, rs.late, p.ruleAttrs[ri]...)
 			rs.late = 0
 		}
 		if rs.future > 0 {
-			p.tel.recordsFuture.Add(ctx, rs.future, p.ruleAttrs[ri])
+			p.tel.RecordsFuture.Add(ctx, rs.future, p.ruleAttrs[ri]...)
 			rs.future = 0
 		}
 		if p.condErr[ri] > 0 {
-			p.tel.conditionErrors.Add(ctx, p.condErr[ri], p.ruleAttrs[ri])
+			p.tel.ConditionErrors.Add(ctx, p.condErr[ri], p.ruleAttrs[ri]...)
 			p.logger.Debug("Alert rule condition failed to evaluate", zap.String("rule", rs.rule.cfg.ID), zap.Int64("records", p.condErr[ri]))
 			p.condErr[ri] = 0
 		}
@@ -407,7 +407,7 @@ func (p *alertProcessor) evaluate(ctx context.Context, ld plog.Logs) []pendingAl
 	}
 	for _, f := range fired {
 		out = append(out, pendingAlert{f: f, observed: now})
-		p.tel.alertsFired.Add(ctx, 1, p.ruleAttrs[f.rule.index])
+		p.tel.AlertsFired.Add(ctx, 1, p.ruleAttrs[f.rule.index]...)
 		// Check first: the fields (the group's values above all) are built only when the line is
 		// written.
 		if ce := p.logger.Check(zap.InfoLevel, "Alert fired"); ce != nil {

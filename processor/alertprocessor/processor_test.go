@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/pdata/plog"
 
+	"github.com/unified-ot/otelcol-siem/processor/alertprocessor/internal/metadata"
 	"github.com/unified-ot/otelcol-siem/secevent"
 )
 
@@ -62,7 +63,7 @@ func TestDefaultRulesFireExactlyAtThreshold(t *testing.T) {
 			assert.Equal(t, secevent.EventName(secevent.CategoryAlert, c.rule), a.EventName())
 			g, _ := a.Attributes().Get(secevent.KeyAlertGroup)
 			assert.Equal(t, c.group, g.Map().AsRaw())
-			assert.Equal(t, int64(1), h.counter(metricAlertsFired, c.rule))
+			assert.Equal(t, int64(1), h.counter(metadata.MetricAlertsFired, c.rule))
 		})
 	}
 }
@@ -162,7 +163,7 @@ func TestCooldown(t *testing.T) {
 	assert.Len(t, h.sendOneByOne(other...), 1, "bob's group has no cooldown")
 	// After the cooldown (event time) a new burst alerts again.
 	assert.Len(t, h.sendOneByOne(burst(t0.Add(4*time.Second+15*time.Minute))...), 1)
-	assert.Equal(t, int64(3), h.counter(metricAlertsFired, "failed_logins"))
+	assert.Equal(t, int64(3), h.counter(metadata.MetricAlertsFired, "failed_logins"))
 
 	// Cooldown 0: every threshold crossing alerts, the window restarts after each.
 	cfg := defaultConfig()
@@ -207,13 +208,13 @@ func TestLateRecords(t *testing.T) {
 		failedLogin(newest.Add(-20*time.Second), "alice", "10.0.0.1"),
 	))
 	assert.Empty(t, h.send(failedLogin(newest.Add(-time.Minute-time.Nanosecond), "alice", "10.0.0.1")), "too late")
-	assert.Equal(t, int64(1), h.counter(metricRecordsLate, "failed_logins"))
+	assert.Equal(t, int64(1), h.counter(metadata.MetricRecordsLate, "failed_logins"))
 	alerts := h.send(failedLogin(newest.Add(-time.Minute), "alice", "10.0.0.1"))
 	assert.Empty(t, alerts, "at the bound it counts, but only 4 so far")
 	alerts = h.send(failedLogin(newest.Add(-30*time.Second), "alice", "10.0.0.1"))
 	require.Len(t, alerts, 1)
 	assert.Equal(t, newest.Add(-time.Minute).Format(time.RFC3339Nano), str(alerts[0], secevent.KeyAlertFirstSeen))
-	assert.Equal(t, int64(1), h.counter(metricRecordsLate, "failed_logins"))
+	assert.Equal(t, int64(1), h.counter(metadata.MetricRecordsLate, "failed_logins"))
 }
 
 // A redelivered record (same event.id) is not counted twice.
@@ -250,13 +251,13 @@ func TestEviction(t *testing.T) {
 	for _, user := range []string{"u1", "u2", "u3"} {
 		require.Empty(t, fail(user, 3))
 	}
-	assert.Equal(t, int64(0), h.counter(metricGroupsEvicted, "failed_logins"))
+	assert.Equal(t, int64(0), h.counter(metadata.MetricGroupsEvicted, "failed_logins"))
 	require.Empty(t, fail("u1", 1), "u1 now has 4 and is the most recently updated")
 	require.Empty(t, fail("u4", 1), "a 4th group evicts the least recently updated, u2")
-	assert.Equal(t, int64(1), h.counter(metricGroupsEvicted, "failed_logins"))
+	assert.Equal(t, int64(1), h.counter(metadata.MetricGroupsEvicted, "failed_logins"))
 	assert.Len(t, h.p.rules[0].groups, 3)
 	require.Empty(t, fail("u2", 2), "u2's window was lost: 3 + 2 does not fire")
-	assert.Equal(t, int64(2), h.counter(metricGroupsEvicted, "failed_logins"), "u2's return evicts u3")
+	assert.Equal(t, int64(2), h.counter(metadata.MetricGroupsEvicted, "failed_logins"), "u2's return evicts u3")
 	assert.Len(t, fail("u1", 1), 1, "u1 survived: its 5th failure fires")
 }
 
@@ -271,7 +272,7 @@ func TestIdleExpiry(t *testing.T) {
 	h.clock.Add(time.Nanosecond)
 	require.Empty(t, h.send())
 	assert.Empty(t, h.p.rules[0].groups)
-	assert.Equal(t, int64(0), h.counter(metricGroupsEvicted, "failed_logins"), "expiry is not a capacity eviction")
+	assert.Equal(t, int64(0), h.counter(metadata.MetricGroupsEvicted, "failed_logins"), "expiry is not a capacity eviction")
 }
 
 // Spraying random user names must not grow memory without bound: 1 M distinct groups with the
@@ -301,12 +302,12 @@ func TestSprayingBoundedMemory(t *testing.T) {
 	}
 	heap, rss := ms.after()
 	groups := len(h.p.rules[0].groups)
-	evicted := h.counter(metricGroupsEvicted, "failed_logins")
+	evicted := h.counter(metadata.MetricGroupsEvicted, "failed_logins")
 	t.Logf("1M distinct user names: groups kept %d, evicted %d, live heap growth %.1f MiB, RSS %s",
 		groups, evicted, float64(heap)/(1<<20), rss)
 	assert.Equal(t, defaultMaxGroupsPerRule, groups)
 	assert.Equal(t, int64(total-defaultMaxGroupsPerRule), evicted)
-	assert.Equal(t, int64(total), h.counter(metricRecordsEvaluated, ""))
+	assert.Equal(t, int64(total), h.counter(metadata.MetricRecordsEvaluated, ""))
 	// 10 000 groups of one entry are a few MiB; 1 M groups would be hundreds.
 	assert.Less(t, heap, int64(64<<20), "live heap grew by %d bytes", heap)
 }
@@ -317,16 +318,16 @@ func TestFutureTimestampDoesNotBlind(t *testing.T) {
 	h := newHarness(t, defaultConfig())
 	now := h.clock.Now()
 	require.Empty(t, h.send(failedLogin(now.AddDate(10, 0, 0), "alice", "10.0.0.1")))
-	assert.Equal(t, int64(1), h.counter(metricRecordsFuture, "failed_logins"))
+	assert.Equal(t, int64(1), h.counter(metadata.MetricRecordsFuture, "failed_logins"))
 	var evs []event
 	for i := 1; i <= 4; i++ {
 		evs = append(evs, failedLogin(now.Add(-time.Duration(5-i)*time.Second), "alice", "10.0.0.1"))
 	}
 	alerts := h.sendOneByOne(evs...)
 	require.Len(t, alerts, 1, "the genuine failures are counted, together with the re-stamped one")
-	assert.Equal(t, int64(0), h.counter(metricRecordsLate, "failed_logins"))
+	assert.Equal(t, int64(0), h.counter(metadata.MetricRecordsLate, "failed_logins"))
 	assert.Equal(t, now.Format(time.RFC3339Nano), str(alerts[0], secevent.KeyAlertLastSeen))
 	// Within max_lateness ahead (clock jitter between hosts) the record keeps its own time.
 	require.Empty(t, h.send(failedLogin(now.Add(time.Minute), "bob", "10.0.0.1")))
-	assert.Equal(t, int64(1), h.counter(metricRecordsFuture, "failed_logins"))
+	assert.Equal(t, int64(1), h.counter(metadata.MetricRecordsFuture, "failed_logins"))
 }

@@ -92,7 +92,7 @@ func syslogBatch() plog.Logs {
 func benchProcess(b *testing.B, batch func() plog.Logs, rules int) {
 	cfg := defaultConfig()
 	cfg.Rules = benchRules(rules)
-	c, err := newClassifier(cfg, processortest.NewNopSettings(metadata.Type).TelemetrySettings)
+	c, err := newClassifier(cfg, processortest.NewNopSettings(metadata.Type))
 	if err != nil {
 		b.Fatal(err)
 	}

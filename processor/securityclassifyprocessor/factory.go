@@ -46,7 +46,7 @@ func DefaultSeverityFloor() SeverityFloorConfig {
 }
 
 func createLogs(ctx context.Context, set processor.Settings, cfg component.Config, next consumer.Logs) (processor.Logs, error) {
-	c, err := newClassifier(cfg.(*Config), set.TelemetrySettings)
+	c, err := newClassifier(cfg.(*Config), set)
 	if err != nil {
 		return nil, err
 	}

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -31,21 +32,30 @@ type harness struct {
 	p    processor.Logs
 	sink *consumertest.LogsSink
 	tel  *componenttest.Telemetry
+	id   component.ID
 }
 
 func newHarness(t *testing.T, cfg *Config) *harness {
 	t.Helper()
-	require.NoError(t, cfg.Validate())
 	tel := componenttest.NewTelemetry()
 	t.Cleanup(func() { _ = tel.Shutdown(context.Background()) })
+	return newHarnessOn(t, cfg, tel, component.NewID(metadata.Type))
+}
+
+// newHarnessOn builds the processor id recording into tel, which several harnesses may share as
+// the processors of one collector share its meter provider.
+func newHarnessOn(t *testing.T, cfg *Config, tel *componenttest.Telemetry, id component.ID) *harness {
+	t.Helper()
+	require.NoError(t, cfg.Validate())
 	set := processortest.NewNopSettings(metadata.Type)
+	set.ID = id
 	set.TelemetrySettings = tel.NewTelemetrySettings()
 	sink := new(consumertest.LogsSink)
 	p, err := NewFactory().CreateLogs(t.Context(), set, cfg, sink)
 	require.NoError(t, err)
 	require.NoError(t, p.Start(t.Context(), componenttest.NewNopHost()))
 	t.Cleanup(func() { require.NoError(t, p.Shutdown(context.Background())) })
-	return &harness{p: p, sink: sink, tel: tel}
+	return &harness{p: p, sink: sink, tel: tel, id: id}
 }
 
 // rec is one input record.
@@ -107,7 +117,8 @@ func attrStr(lr plog.LogRecord, k string) string {
 	return v.AsString()
 }
 
-// counter returns the value of an int64 sum metric's series with the given attributes (0 if absent).
+// counter returns the value of an int64 sum metric's series of this harness's processor
+// (processor=<id>) with exactly the given other attributes (0 if absent).
 func (h *harness) counter(t *testing.T, name string, kv ...attribute.KeyValue) int64 {
 	t.Helper()
 	m, err := h.tel.GetMetric(name)
@@ -116,7 +127,7 @@ func (h *harness) counter(t *testing.T, name string, kv ...attribute.KeyValue) i
 	}
 	sum, ok := m.Data.(metricdata.Sum[int64])
 	require.True(t, ok, "%s is %T", name, m.Data)
-	want := attribute.NewSet(kv...)
+	want := attribute.NewSet(append(kv, attribute.String(metadata.AttrProcessor, h.id.String()))...)
 	for _, dp := range sum.DataPoints {
 		if dp.Attributes.Equals(&want) {
 			return dp.Value
@@ -126,10 +137,10 @@ func (h *harness) counter(t *testing.T, name string, kv ...attribute.KeyValue) i
 }
 
 func categoryAttr(c secevent.Category) attribute.KeyValue {
-	return attribute.String(attrCategory, string(c))
+	return attribute.String(metadata.AttrCategory, string(c))
 }
 func sourceAttr(s secevent.ClassificationSource) attribute.KeyValue {
-	return attribute.String(attrSource, string(s))
+	return attribute.String(metadata.AttrSource, string(s))
 }
 
-func ruleAttr(id string) attribute.KeyValue { return attribute.String(attrRule, id) }
+func ruleAttr(id string) attribute.KeyValue { return attribute.String(metadata.AttrRule, id) }

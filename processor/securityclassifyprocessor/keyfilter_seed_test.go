@@ -15,7 +15,7 @@ import (
 // schema's other keys nor the syslog receiver's: a secevent record costs no alias-table lookup.
 func TestKeyFilterSeedRejectsRecordKeys(t *testing.T) {
 	for name, cfg := range map[string]*Config{"default": defaultConfig(), "custom": loadConfig(t, "custom")} {
-		c, err := newClassifier(cfg, processortest.NewNopSettings(metadata.Type).TelemetrySettings)
+		c, err := newClassifier(cfg, processortest.NewNopSettings(metadata.Type))
 		require.NoError(t, err, name)
 		for k := range c.keys {
 			assert.True(t, c.keyFilter.mayContain(k), "%s: %s must pass", name, k)

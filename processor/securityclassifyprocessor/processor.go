@@ -6,12 +6,14 @@ import (
 	"strconv"
 	"strings"
 
-	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/processor"
 	"go.opentelemetry.io/collector/processor/processorhelper"
+	"go.opentelemetry.io/otel/metric"
 
 	"github.com/unified-ot/otelcol-siem/internal/condition"
+	"github.com/unified-ot/otelcol-siem/processor/securityclassifyprocessor/internal/metadata"
 	"github.com/unified-ot/otelcol-siem/secevent"
 )
 
@@ -77,11 +79,17 @@ type classifier struct {
 	index     condition.Index
 	keywords  *keywordMatcher
 	floor     floor
-	tel       *telemetry
 	eventName [numCategories]map[string]string // [category] action -> EventName, precomputed so that setting it does not allocate
+
+	// tel and, precomputed so that recording a batch does not build attribute sets, the options
+	// of every series.
+	tel            *metadata.Telemetry
+	classifiedOpts [4][numCategories][]metric.AddOption // [source][category]
+	droppedOpts    [numCategories][]metric.AddOption    // [category]
+	ruleOpts       [][]metric.AddOption                 // [rule]
 }
 
-func newClassifier(cfg *Config, set component.TelemetrySettings) (*classifier, error) {
+func newClassifier(cfg *Config, set processor.Settings) (*classifier, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -153,14 +161,42 @@ func newClassifier(cfg *Config, set component.TelemetrySettings) (*classifier, e
 			c.eventName[i][a] = secevent.EventName(cat, a)
 		}
 	}
-	ruleIDs := make([]string, len(c.rules))
-	for i, r := range c.rules {
-		ruleIDs[i] = r.id
-	}
-	if c.tel, err = newTelemetry(set, ruleIDs); err != nil {
+	if c.tel, err = metadata.NewTelemetry(set.TelemetrySettings, set.ID); err != nil {
 		return nil, err
 	}
+	for si, s := range sources {
+		for ci, cat := range categories {
+			c.classifiedOpts[si][ci] = c.tel.ClassifiedAttrs(string(s), string(cat))
+		}
+	}
+	for ci, cat := range categories {
+		c.droppedOpts[ci] = c.tel.DroppedAttrs(string(cat))
+	}
+	for _, r := range c.rules {
+		c.ruleOpts = append(c.ruleOpts, c.tel.RuleAttrs(r.id))
+	}
 	return c, nil
+}
+
+// record adds a batch's counts to the metrics.
+func (c *classifier) record(ctx context.Context, st *batchStats) {
+	for si := range st.classified {
+		for ci, n := range st.classified[si] {
+			if n != 0 {
+				c.tel.RecordsClassified.Add(ctx, n, c.classifiedOpts[si][ci]...)
+			}
+		}
+	}
+	for ci, n := range st.dropped {
+		if n != 0 {
+			c.tel.RecordsDropped.Add(ctx, n, c.droppedOpts[ci]...)
+		}
+	}
+	for i, n := range st.condErrors {
+		if n != 0 {
+			c.tel.ConditionErrors.Add(ctx, n, c.ruleOpts[i]...)
+		}
+	}
 }
 
 func (c *classifier) processLogs(ctx context.Context, ld plog.Logs) (plog.Logs, error) {
@@ -193,7 +229,7 @@ func (c *classifier) processLogs(ctx context.Context, ld plog.Logs) (plog.Logs, 
 		sls.RemoveIf(func(sl plog.ScopeLogs) bool { return sl.LogRecords().Len() == 0 })
 	}
 	rls.RemoveIf(func(rl plog.ResourceLogs) bool { return rl.ScopeLogs().Len() == 0 })
-	c.tel.record(ctx, &st)
+	c.record(ctx, &st)
 	if rls.Len() == 0 {
 		return ld, processorhelper.ErrSkipProcessingData
 	}

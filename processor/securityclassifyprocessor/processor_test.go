@@ -73,7 +73,7 @@ func TestConflictingSignals(t *testing.T) {
 	}})
 	assert.Equal(t, "rule", attrStr(lr, secevent.KeyClassificationSource))
 	assert.Equal(t, "ot_syslog_ssh_login_failure", attrStr(lr, secevent.KeyClassificationRule))
-	assert.EqualValues(t, 1, h.counter(t, metricRecordsClassified, categoryAttr(secevent.CategoryAuthentication), sourceAttr(secevent.ClassifiedByRule)))
+	assert.EqualValues(t, 1, h.counter(t, metadata.MetricRecordsClassified, categoryAttr(secevent.CategoryAuthentication), sourceAttr(secevent.ClassifiedByRule)))
 	// A forged or unknown source on a record is replaced.
 	lr = classifyOne(t, h, rec{body: "x", sev: warn, attrs: map[string]any{secevent.KeyCategory: "network", secevent.KeyClassificationSource: "magic"}})
 	assert.Equal(t, "producer", attrStr(lr, secevent.KeyClassificationSource))
@@ -172,14 +172,14 @@ func TestSeverityFloorOverrides(t *testing.T) {
 		bodies = append(bodies, o.lr.Body().Str())
 	}
 	assert.Equal(t, []string{"a", "c", "f"}, bodies)
-	assert.EqualValues(t, 1, h.counter(t, metricRecordsDropped, categoryAttr(secevent.CategoryAuthentication)))
-	assert.EqualValues(t, 2, h.counter(t, metricRecordsDropped, categoryAttr(secevent.CategoryConfiguration)))
+	assert.EqualValues(t, 1, h.counter(t, metadata.MetricRecordsDropped, categoryAttr(secevent.CategoryAuthentication)))
+	assert.EqualValues(t, 2, h.counter(t, metadata.MetricRecordsDropped, categoryAttr(secevent.CategoryConfiguration)))
 
 	// A batch dropped entirely does not reach the next consumer.
 	h.sink.Reset()
 	require.NoError(t, h.p.ConsumeLogs(t.Context(), logsOf(rec{body: "d", sev: warn, attrs: map[string]any{"event_type": "configuration"}})))
 	assert.Empty(t, h.sink.AllLogs())
-	assert.EqualValues(t, 3, h.counter(t, metricRecordsDropped, categoryAttr(secevent.CategoryConfiguration)))
+	assert.EqualValues(t, 3, h.counter(t, metadata.MetricRecordsDropped, categoryAttr(secevent.CategoryConfiguration)))
 }
 
 func TestRuleSetAndConditionErrors(t *testing.T) {
@@ -198,7 +198,7 @@ func TestRuleSetAndConditionErrors(t *testing.T) {
 	assert.Equal(t, "degraded", attrStr(lr, secevent.KeyOutcome))
 	assert.Equal(t, plog.SeverityNumberError, lr.SeverityNumber())
 	assert.Equal(t, "security.availability.operator_stop", lr.EventName())
-	assert.EqualValues(t, 1, h.counter(t, metricConditionErrors, ruleAttr("bad_type")))
+	assert.EqualValues(t, 1, h.counter(t, metadata.MetricConditionErrors, ruleAttr("bad_type")))
 
 	lr = classifyOne(t, h, rec{body: "recipe changed", sev: info, attrs: map[string]any{"appname": "historian", "msg_id": "AUDIT"}})
 	assert.Equal(t, "configuration", attrStr(lr, secevent.KeyCategory))
@@ -344,5 +344,5 @@ func TestConcurrentBatches(t *testing.T) {
 		require.NoError(t, <-done)
 	}
 	assert.Equal(t, 200, h.sink.LogRecordCount())
-	assert.EqualValues(t, 200, h.counter(t, metricRecordsClassified, categoryAttr(secevent.CategoryAuthentication), sourceAttr(secevent.ClassifiedByRule)))
+	assert.EqualValues(t, 200, h.counter(t, metadata.MetricRecordsClassified, categoryAttr(secevent.CategoryAuthentication), sourceAttr(secevent.ClassifiedByRule)))
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/pdata/plog"
 
+	"github.com/unified-ot/otelcol-siem/processor/securityclassifyprocessor/internal/metadata"
 	"github.com/unified-ot/otelcol-siem/secevent"
 )
 
@@ -203,9 +204,9 @@ func TestSeedSourcesDefaultFloor(t *testing.T) {
 		"Failed to decrypt credential: opcua_password",          // WARN
 		"Repeated connection failures to 10.20.1.5:4840",        // WARN
 	}, got)
-	assert.EqualValues(t, 1, h.counter(t, metricRecordsDropped, categoryAttr(secevent.CategoryAuthorization)))
-	assert.EqualValues(t, 2, h.counter(t, metricRecordsDropped, categoryAttr(secevent.CategoryCredentialAccess)))
-	assert.EqualValues(t, 1, h.counter(t, metricRecordsDropped, categoryAttr(secevent.CategoryOperational)))
-	assert.EqualValues(t, 0, h.counter(t, metricRecordsDropped, categoryAttr(secevent.CategoryAuthentication)))
-	assert.EqualValues(t, 3, h.counter(t, metricRecordsClassified, categoryAttr(secevent.CategoryAuthentication), sourceAttr(secevent.ClassifiedByProducer)))
+	assert.EqualValues(t, 1, h.counter(t, metadata.MetricRecordsDropped, categoryAttr(secevent.CategoryAuthorization)))
+	assert.EqualValues(t, 2, h.counter(t, metadata.MetricRecordsDropped, categoryAttr(secevent.CategoryCredentialAccess)))
+	assert.EqualValues(t, 1, h.counter(t, metadata.MetricRecordsDropped, categoryAttr(secevent.CategoryOperational)))
+	assert.EqualValues(t, 0, h.counter(t, metadata.MetricRecordsDropped, categoryAttr(secevent.CategoryAuthentication)))
+	assert.EqualValues(t, 3, h.counter(t, metadata.MetricRecordsClassified, categoryAttr(secevent.CategoryAuthentication), sourceAttr(secevent.ClassifiedByProducer)))
 }

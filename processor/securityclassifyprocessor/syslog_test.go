@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/pdata/plog"
 
+	"github.com/unified-ot/otelcol-siem/processor/securityclassifyprocessor/internal/metadata"
 	"github.com/unified-ot/otelcol-siem/secevent"
 )
 
@@ -128,7 +129,7 @@ func TestOTDeviceSyslogClassifiedByRules(t *testing.T) {
 		}
 	}
 	assert.Equal(t, []string{"plc-07", "rtu-02", "hmi-01"}, hosts)
-	assert.EqualValues(t, 1, h.counter(t, metricRecordsDropped, categoryAttr(secevent.CategoryOperational)))
+	assert.EqualValues(t, 1, h.counter(t, metadata.MetricRecordsDropped, categoryAttr(secevent.CategoryOperational)))
 }
 
 // With promotion off the device host stays on the record (as host.name and the original hostname),

@@ -15,6 +15,7 @@ import (
 	"go.opentelemetry.io/collector/confmap"
 	"go.opentelemetry.io/collector/receiver/receivertest"
 
+	"github.com/unified-ot/otelcol-siem/processor/securityclassifyprocessor/internal/metadata"
 	"github.com/unified-ot/otelcol-siem/secevent"
 )
 
@@ -82,7 +83,7 @@ func TestSyslogReceiverToClassifier(t *testing.T) {
 			require.Eventually(t, func() bool { return h.sink.LogRecordCount() == 4 }, 10*time.Second, 20*time.Millisecond,
 				"records received: %d", h.sink.LogRecordCount())
 			require.Eventually(t, func() bool {
-				return h.counter(t, metricRecordsDropped, categoryAttr(secevent.CategoryOperational)) == 1
+				return h.counter(t, metadata.MetricRecordsDropped, categoryAttr(secevent.CategoryOperational)) == 1
 			}, 10*time.Second, 20*time.Millisecond)
 
 			var got []string

@@ -1,0 +1,91 @@
+package metadata // import "github.com/unified-ot/otelcol-siem/processor/alertprocessor/internal/metadata"
+
+import (
+	"errors"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+)
+
+// Metric names. They follow the collector's otelcol_processor_<type>_ convention.
+const (
+	MetricRecordsEvaluated = "otelcol_processor_alert_records_evaluated"
+	MetricAlertsFired      = "otelcol_processor_alert_alerts_fired"
+	MetricGroupsEvicted    = "otelcol_processor_alert_groups_evicted"
+	MetricRecordsLate      = "otelcol_processor_alert_records_late"
+	MetricRecordsFuture    = "otelcol_processor_alert_records_future"
+	MetricConditionErrors  = "otelcol_processor_alert_condition_errors"
+	MetricAlertsDropped    = "otelcol_processor_alert_alerts_dropped"
+	MetricCheckpointErrors = "otelcol_processor_alert_checkpoint_errors"
+)
+
+// Attribute keys. Every series carries AttrProcessor, the processor's component id (alert,
+// alert/site2), as the collector's own processor metrics do; the per-rule series also AttrRule.
+const (
+	AttrProcessor = "processor"
+	AttrRule      = "rule"
+)
+
+// Telemetry holds the processor's instruments and the attribute options of its series without a
+// rule, precomputed so that recording does not allocate.
+type Telemetry struct {
+	RecordsEvaluated metric.Int64Counter
+	AlertsFired      metric.Int64Counter
+	GroupsEvicted    metric.Int64Counter
+	RecordsLate      metric.Int64Counter
+	RecordsFuture    metric.Int64Counter
+	ConditionErrors  metric.Int64Counter
+	AlertsDropped    metric.Int64Counter
+	CheckpointErrors metric.Int64Counter
+
+	// Attrs are the options of the series without a rule (processor=<id>), passed as
+	// Add(ctx, n, t.Attrs...): a ready slice, so that the call allocates no variadic argument.
+	Attrs []metric.AddOption
+	id    attribute.KeyValue
+}
+
+// NewTelemetry creates the instruments of the processor id on set's meter provider.
+func NewTelemetry(set component.TelemetrySettings, id component.ID) (*Telemetry, error) {
+	m := set.MeterProvider.Meter(ScopeName)
+	t := &Telemetry{id: attribute.String(AttrProcessor, id.String())}
+	t.Attrs = []metric.AddOption{metric.WithAttributeSet(attribute.NewSet(t.id))}
+	var err, errs error
+	t.RecordsEvaluated, err = m.Int64Counter(MetricRecordsEvaluated,
+		metric.WithDescription("Log records the alert rules were evaluated against."), metric.WithUnit("{record}"))
+	errs = errors.Join(errs, err)
+	t.AlertsFired, err = m.Int64Counter(MetricAlertsFired,
+		metric.WithDescription("Alert records emitted, per rule."), metric.WithUnit("{alert}"))
+	errs = errors.Join(errs, err)
+	t.GroupsEvicted, err = m.Int64Counter(MetricGroupsEvicted,
+		metric.WithDescription("Groups evicted because a rule reached max_groups_per_rule, per rule (their window state is lost)."),
+		metric.WithUnit("{group}"))
+	errs = errors.Join(errs, err)
+	t.RecordsLate, err = m.Int64Counter(MetricRecordsLate,
+		metric.WithDescription("Matching records older than their group's newest record minus max_lateness, not counted, per rule."),
+		metric.WithUnit("{record}"))
+	errs = errors.Join(errs, err)
+	t.RecordsFuture, err = m.Int64Counter(MetricRecordsFuture,
+		metric.WithDescription("Matching records stamped more than max_lateness ahead of the collector's clock, counted at the collector's time instead, per rule."),
+		metric.WithUnit("{record}"))
+	errs = errors.Join(errs, err)
+	t.ConditionErrors, err = m.Int64Counter(MetricConditionErrors,
+		metric.WithDescription("Records whose rule condition failed to evaluate (treated as not matching), per rule."),
+		metric.WithUnit("{record}"))
+	errs = errors.Join(errs, err)
+	t.AlertsDropped, err = m.Int64Counter(MetricAlertsDropped,
+		metric.WithDescription("Alert records lost: refused permanently by the next consumer, or pending beyond max_pending_alerts."),
+		metric.WithUnit("{alert}"))
+	errs = errors.Join(errs, err)
+	t.CheckpointErrors, err = m.Int64Counter(MetricCheckpointErrors,
+		metric.WithDescription("Failed writes of the alert state to the storage extension."), metric.WithUnit("{error}"))
+	errs = errors.Join(errs, err)
+	return t, errs
+}
+
+// RuleAttrs returns the options of a rule's series (processor=<id>, rule=<rule>), to pass as
+// Add(ctx, n, opts...). It builds an attribute set: call it once per rule when the processor is
+// built, not per recording.
+func (t *Telemetry) RuleAttrs(rule string) []metric.AddOption {
+	return []metric.AddOption{metric.WithAttributeSet(attribute.NewSet(t.id, attribute.String(AttrRule, rule)))}
+}
