@@ -1,7 +1,6 @@
 package secformat
 
 import (
-	"strconv"
 	"testing"
 	"time"
 
@@ -9,7 +8,6 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 
 	"github.com/unified-ot/otelcol-siem/internal/benchload"
-	"github.com/unified-ot/otelcol-siem/secevent"
 )
 
 // The typical event is the seed's failed login (schema doc example) with the connector's resource.
@@ -62,24 +60,16 @@ func benchLoadRecords(b *testing.B) (pcommon.Resource, plog.LogRecordSlice) {
 }
 
 // formatInTurn formats lrs (of resource res) one record per op, in turn: with the syslog header of s
-// unless s is nil, and through a RecordBatch (the resource set once per pass over lrs, as
-// cef_syslog formats a request) when batch is set, else record by record.
-func formatInTurn(b *testing.B, s *Syslog, res pcommon.Resource, lrs plog.LogRecordSlice, batch bool) {
+// unless s is nil.
+func formatInTurn(b *testing.B, s *Syslog, res pcommon.Resource, lrs plog.LogRecordSlice) {
 	f := mustCEF(b, DefaultCEFConfig())
-	rb := NewRecordBatch(s, f)
 	buf := make([]byte, 0, 4096)
 	b.ReportAllocs()
 	i := 0
 	for b.Loop() {
-		switch {
-		case batch:
-			if i == 0 {
-				rb.SetResource(res, lrs.Len())
-			}
-			buf, _ = rb.Append(buf[:0], lrs.At(i))
-		case s != nil:
+		if s != nil {
 			buf, _ = s.AppendRecord(buf[:0], res, lrs.At(i), f)
-		default:
+		} else {
 			buf = f.Append(buf[:0], res, lrs.At(i))
 		}
 		if i++; i == lrs.Len() {
@@ -91,48 +81,10 @@ func formatInTurn(b *testing.B, s *Syslog, res pcommon.Resource, lrs plog.LogRec
 
 func BenchmarkCEFBenchLoad(b *testing.B) {
 	res, lrs := benchLoadRecords(b)
-	formatInTurn(b, nil, res, lrs, false)
+	formatInTurn(b, nil, res, lrs)
 }
 
 func BenchmarkSyslogRecordBenchLoad(b *testing.B) {
 	res, lrs := benchLoadRecords(b)
-	formatInTurn(b, mustSyslog(b, DefaultSyslogConfig()), res, lrs, false)
-}
-
-func BenchmarkCEFBenchLoadBatch(b *testing.B) {
-	res, lrs := benchLoadRecords(b)
-	formatInTurn(b, nil, res, lrs, true)
-}
-
-func BenchmarkSyslogRecordBenchLoadBatch(b *testing.B) {
-	res, lrs := benchLoadRecords(b)
-	formatInTurn(b, mustSyslog(b, DefaultSyslogConfig()), res, lrs, true)
-}
-
-// The Distinct benchmarks format the benchmark load with category, action, outcome, reason,
-// source address and port changed to a value of its own in every record: a RecordBatch's memo
-// then finds nothing to reuse (the case it must not make slower).
-func BenchmarkSyslogRecordDistinct(b *testing.B) {
-	res, lrs := distinctRecords(b)
-	formatInTurn(b, mustSyslog(b, DefaultSyslogConfig()), res, lrs, false)
-}
-
-func BenchmarkSyslogRecordDistinctBatch(b *testing.B) {
-	res, lrs := distinctRecords(b)
-	formatInTurn(b, mustSyslog(b, DefaultSyslogConfig()), res, lrs, true)
-}
-
-func distinctRecords(b *testing.B) (pcommon.Resource, plog.LogRecordSlice) {
-	res, lrs := benchLoadRecords(b)
-	for i := 0; i < lrs.Len(); i++ {
-		a := lrs.At(i).Attributes()
-		n := strconv.Itoa(i)
-		a.PutStr(secevent.KeyCategory, "category"+n)
-		a.PutStr(secevent.KeyAction, "action"+n)
-		a.PutStr(secevent.KeyOutcome, "outcome"+n)
-		a.PutStr(secevent.KeyReason, "reason"+n)
-		a.PutStr(secevent.KeySourceAddress, "10.1."+strconv.Itoa(i/250)+"."+strconv.Itoa(i%250))
-		a.PutInt(secevent.KeySourcePort, int64(1000+i))
-	}
-	return res, lrs
+	formatInTurn(b, mustSyslog(b, DefaultSyslogConfig()), res, lrs)
 }

@@ -11,23 +11,13 @@ import (
 // reads the same in every format once decoded (inside an RFC 5424 SD value its ']' is escaped).
 const TruncationMarker = "[truncated]"
 
-// Substitutes for characters that must not pass raw. They are documented in README.md; the tests
-// re-implement them independently.
-const (
-	replacementChar = "\uFFFD" // invalid UTF-8 and C1 controls (U+0080..U+009F, which include NEL)
-)
+// sdTruncationMarker is TruncationMarker as an SD PARAM-VALUE: its ']' escaped.
+const sdTruncationMarker = `[truncated\]`
 
-// controlPicture returns the Unicode "control picture" (U+2400..U+241F, U+2421 for DEL) that stands
-// in for a C0 control or DEL where the format has no escape for it (CEF, SD values). Visible to an
-// analyst, never a line break, accepted by liblognorm (a raw TAB or NUL is not, or truncates).
-func appendControlPicture(dst []byte, c byte) []byte {
-	if c == 0x7f {
-		return append(dst, 0xe2, 0x90, 0xa1) // U+2421 SYMBOL FOR DELETE
-	}
-	return append(dst, 0xe2, 0x90, 0x80+c) // U+2400 + c
-}
+// replacementChar stands in for invalid UTF-8 and C1 controls (U+0080..U+009F, which include NEL).
+const replacementChar = "\uFFFD"
 
-// Byte classes for the escapers' fast path: bytes of class 0 are copied as they are.
+// Byte classes of an escaper: bytes of class clsPlain are copied as they are.
 const (
 	clsPlain   = 0
 	clsSpecial = 1 // needs escaping or substitution in this context
@@ -36,7 +26,8 @@ const (
 
 type byteClass [256]uint8
 
-func newByteClass(specials string) *byteClass {
+// newByteClass marks C0 controls and DEL special, every byte >= 0x80 high, and specials special.
+func newByteClass(specials string) byteClass {
 	var t byteClass
 	for c := 0; c < 0x20; c++ {
 		t[c] = clsSpecial
@@ -48,296 +39,90 @@ func newByteClass(specials string) *byteClass {
 	for i := 0; i < len(specials); i++ {
 		t[specials[i]] = clsSpecial
 	}
-	return &t
+	return t
 }
 
-var (
-	cefHeaderClass = newByteClass(`\|`)
-	cefExtClass    = newByteClass(`\=`)
-	jsonClass      = newByteClass(`\"`)
-	sdClass        = newByteClass(`\"]`)
-)
+var jsonClass = newByteClass(`\"`)
 
-// SWAR ("SIMD within a register") constants: the plain-run scanners test 8 bytes at a time.
+// textMode is one of the escapers that repair text (control pictures, U+FFFD) and cut it to a limit:
+// a CEF header field, a CEF extension value, an RFC 5424 SD PARAM-VALUE.
+type textMode uint8
+
 const (
-	lsb = 0x0101010101010101
-	msb = 0x8080808080808080
+	inCEFHeader textMode = iota
+	inCEFExt
+	inSDValue
 )
 
-// plainRun returns the index of the first byte at or after i (before end) that is not plain for an
-// escaper whose specials are the C0 controls, DEL, non-ASCII, c1 and c2 (the table cls says the same
-// byte by byte). Plain text, the common case, is skipped 16 bytes at a time (two words whose tests
-// are independent, so the CPU runs them side by side, and one branch for both); a short tail is tested
-// as the last 8 bytes of the range (overlapping bytes already known plain). Only a word that holds a
-// special byte goes to the byte loop.
-func plainRun(s string, i, end int, c1, c2 byte, cls *byteClass) int {
-	r1, r2 := lsb*uint64(c1), lsb*uint64(c2)
-	for ; i+16 <= end; i += 16 {
-		if notPlain(load64(s, i), r1, r2)|notPlain(load64(s, i+8), r1, r2) != 0 {
-			return plainBytes(s, i, end, cls)
-		}
-	}
-	if i+8 <= end {
-		if notPlain(load64(s, i), r1, r2) != 0 {
-			return plainBytes(s, i, end, cls)
-		}
-		i += 8
-	}
-	if i < end && end >= 8 && notPlain(load64(s, end-8), r1, r2) == 0 {
-		return end
-	}
-	return plainBytes(s, i, end, cls)
+// textModes holds, per textMode, the byte classes (its printable specials are escaped with a
+// backslash) and the width CR and LF take in the repaired text, which limits are measured in: 1 in
+// CEF (a space in headers, an escape in extensions), 3 in SD values (a control picture).
+var textModes = [...]struct {
+	cls  byteClass
+	crlf int
+}{
+	inCEFHeader: {newByteClass(`\|`), 1},
+	inCEFExt:    {newByteClass(`\=`), 1},
+	inSDValue:   {newByteClass(`\"]`), 3},
 }
 
-// isPlain reports whether plainRun(s, 0, len(s), c1, c2, cls) == len(s): the common question for a
-// whole value (c1 and c2 must be ASCII). Without an index to return, no word needs its own answer:
-// the words' tests are folded into two accumulators (see plainAcc) that are looked at once, at the
-// end, and a value of 4..7 bytes is tested as one word made of its first and last four bytes
-// (instead of byte by byte). The answer is exact, so it needs no byte loop.
-func isPlain(s string, c1, c2 byte, cls *byteClass) bool {
-	r1, r2 := lsb*uint64(c1), lsb*uint64(c2)
-	n := len(s)
-	if n >= 8 {
-		last := load64(s, n-8)
-		or, and := plainAcc(last, r1, r2, 0, ^uint64(0))
-		for ; len(s) >= 16; s = s[16:] {
-			or, and = plainAcc(load64(s, 0), r1, r2, or, and)
-			or, and = plainAcc(load64(s, 8), r1, r2, or, and)
-		}
-		if len(s) >= 8 {
-			or, and = plainAcc(load64(s, 0), r1, r2, or, and)
-		}
-		return (or|^and)&msb == 0
-	}
-	if n >= 4 {
-		or, and := plainAcc(uint64(load32(s, 0))|uint64(load32(s, n-4))<<32, r1, r2, 0, ^uint64(0))
-		return (or|^and)&msb == 0
-	}
-	for i := 0; i < n; i++ {
+// plainLen is the length of the prefix of s that an escaper with classes cls copies as it is.
+func plainLen(s string, cls *byteClass) int {
+	for i := 0; i < len(s); i++ {
 		if cls[s[i]] != clsPlain {
-			return false
+			return i
 		}
 	}
-	return true
+	return len(s)
 }
 
-// plainAcc folds the word x into isPlain's accumulators: afterwards a byte's top bit is set in or, or
-// clear in and, when that byte of x (or of a word folded before) is a control, DEL, non-ASCII, or
-// equal to the (ASCII) bytes repeated in r1 or r2. The tests work on l, x's bytes without their top
-// bit (x's own top bits flag non-ASCII bytes), so that no sum carries into the next byte and every
-// test is exact: l+0x01 reaches 0x80 for DEL alone, l+0x60 stays below 0x80 for controls alone, and
-// (l^r)+0x7f stays below 0x80 when l equals r's byte alone. It takes fewer operations than notPlain,
-// and the words' tests need not be masked one by one.
-func plainAcc(x, r1, r2, or, and uint64) (uint64, uint64) {
-	const low7 = lsb * 0x7f
-	l := x & low7
-	// The word's terms are combined first, so that the accumulators (chains from word to word) take
-	// one operation per word each.
-	return or | (x | (l + lsb)), and & ((l + lsb*0x60) & ((l ^ r1) + low7) & ((l ^ r2) + low7))
-}
-
-// load32 reads s[i:i+4] as a little-endian word (see load64).
-func load32(s string, i int) uint32 {
-	w := s[i : i+4]
-	return uint32(w[0]) | uint32(w[1])<<8 | uint32(w[2])<<16 | uint32(w[3])<<24
-}
-
-func plainBytes(s string, i, end int, cls *byteClass) int {
-	for i < end && cls[s[i]] == clsPlain {
-		i++
+// appendControlPicture writes the Unicode "control picture" (U+2400..U+241F, U+2421 for DEL) that
+// stands in for a C0 control or DEL where the format has no escape for it (CEF, SD values). Visible
+// to an analyst, never a line break, accepted by liblognorm (a raw TAB or NUL is not, or truncates).
+func appendControlPicture(dst []byte, c byte) []byte {
+	if c == 0x7f {
+		return append(dst, 0xe2, 0x90, 0xa1) // U+2421 SYMBOL FOR DELETE
 	}
-	return i
+	return append(dst, 0xe2, 0x90, 0x80+c) // U+2400 + c
 }
 
-// load64 reads s[i:i+8] as a little-endian word. Slicing first leaves one bounds check (i+7 alone
-// would not prove i >= 0, so every byte was checked) and constant indexes the compiler merges into
-// one 8-byte load.
-func load64(s string, i int) uint64 {
-	w := s[i : i+8]
-	return uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
-		uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
-}
-
-// notPlain is zero when none of the 8 bytes in x is a control (< 0x20), DEL, non-ASCII, or equal to
-// the bytes repeated in r1 or r2. (x | x+1) has a byte's top bit set for DEL and for any byte >= 0x80
-// (a carry out of a 0xff byte can only add false alarms, which the byte loop then clears); the other
-// terms are the classic "has a zero byte" test on x-0x20.., x^r1 and x^r2, exact as to whether any byte
-// matches. The top bits are masked once, after the terms are combined.
-func notPlain(x, r1, r2 uint64) uint64 {
-	y1, y2 := x^r1, x^r2
-	return (x | (x + lsb) | (x-lsb*0x20)&^x | (y1-lsb)&^y1 | (y2-lsb)&^y2) & msb
-}
-
-// notPlain3 is notPlain with a third special byte (r3).
-func notPlain3(x, r1, r2, r3 uint64) uint64 {
-	y1, y2, y3 := x^r1, x^r2, x^r3
-	return (x | (x + lsb) | (x-lsb*0x20)&^x | (y1-lsb)&^y1 | (y2-lsb)&^y2 | (y3-lsb)&^y3) & msb
-}
-
-// isPlain3 reports whether s has no control, DEL, non-ASCII byte and none of c1, c2, c3: a string
-// that is written as it is both as a JSON string and inside a CEF extension value.
-func isPlain3(s string, c1, c2, c3 byte) bool {
-	r1, r2, r3 := lsb*uint64(c1), lsb*uint64(c2), lsb*uint64(c3)
-	i := 0
-	for ; i+16 <= len(s); i += 16 {
-		if notPlain3(load64(s, i), r1, r2, r3)|notPlain3(load64(s, i+8), r1, r2, r3) != 0 {
-			return false
-		}
-	}
-	if len(s) >= 8 {
-		if i+8 <= len(s) {
-			if notPlain3(load64(s, i), r1, r2, r3) != 0 {
-				return false
-			}
-			i += 8
-		}
-		return i == len(s) || notPlain3(load64(s, len(s)-8), r1, r2, r3) == 0
-	}
-	for ; i < len(s); i++ {
-		c := s[i]
-		if c < 0x20 || c >= 0x7f || c == c1 || c == c2 || c == c3 {
-			return false
-		}
-	}
-	return true
-}
-
-// decodeHigh decodes the non-ASCII sequence at s[i:]. It returns the bytes to write for it
-// (s[i:i+n] itself when it is valid and allowed, else a substitute) and its length n in s.
-// C1 controls (U+0080..U+009F) are replaced: NEL (U+0085) is a line break to some readers.
-func decodeHigh(s string, i int) (repl string, n int, valid bool) {
+// decodeHigh decodes the non-ASCII sequence at s[i:]. It returns the bytes to write for it (s[i:i+n]
+// itself when it is valid and allowed, else U+FFFD) and its length n in s. C1 controls
+// (U+0080..U+009F) are replaced: NEL (U+0085) is a line break to some readers.
+func decodeHigh(s string, i int) (repl string, n int) {
 	r, n := utf8.DecodeRuneInString(s[i:])
-	if r == utf8.RuneError && n <= 1 {
-		return replacementChar, 1, false
+	if r == utf8.RuneError && n <= 1 || r >= 0x80 && r <= 0x9f {
+		return replacementChar, n
 	}
-	if r >= 0x80 && r <= 0x9f {
-		return replacementChar, n, false
+	return s[i : i+n], n
+}
+
+// repairedWidth is the number of bytes the character at s[i:] takes once repaired (before any
+// escaping), and its length in s.
+func repairedWidth(s string, i, crlf int) (add, n int) {
+	switch c := s[i]; {
+	case c >= 0x20 && c < 0x7f:
+		return 1, 1
+	case c == '\n' || c == '\r':
+		return crlf, 1
+	case c < 0x80: // other C0 controls, DEL
+		return 3, 1
 	}
-	return s[i : i+n], n, true
+	repl, n := decodeHigh(s, i)
+	return len(repl), n
 }
 
 // repairedLen is the byte length s has once invalid UTF-8 and control characters are replaced
-// (before any escaping): the length the limits are measured in. crlf is the width CR and LF take:
-// 1 in CEF (an escape, or a space in headers), 3 in SD values (a control picture).
+// (before any escaping): the length the limits are measured in.
 func repairedLen(s string, crlf int) int {
-	// Printable ASCII (all but two characters of it plain for the extension escaper) keeps its length.
-	i := plainRun(s, 0, len(s), '\\', '=', cefExtClass)
-	n := i
+	i := plainLen(s, &textModes[inCEFExt].cls) // characters that keep their length
+	total := i
 	for i < len(s) {
-		c := s[i]
-		switch {
-		case c == '\n' || c == '\r':
-			n += crlf
-			i++
-		case c < 0x20, c == 0x7f:
-			n += 3
-			i++
-		case c < 0x80:
-			n++
-			i++
-		default:
-			repl, w, _ := decodeHigh(s, i)
-			n += len(repl)
-			i += w
-		}
+		add, n := repairedWidth(s, i, crlf)
+		total += add
+		i += n
 	}
-	return n
-}
-
-// appendCEFExtValue appends s as a CEF extension value: '\' -> "\\", '=' -> "\=", LF -> "\n",
-// CR -> "\r", other C0 controls and DEL -> control pictures, C1 controls and invalid UTF-8 ->
-// U+FFFD, '|' and everything else as is. When the repaired value is longer than max bytes (max > 0)
-// it is cut on a character boundary (before escaping, so never inside an escape) and ends with
-// TruncationMarker, the whole within max. It reports whether it cut.
-func appendCEFExtValue(dst []byte, s string, max int) ([]byte, bool) {
-	// The plain prefix is found once. A value that is plain throughout (the common case) keeps its
-	// length when repaired, so it fits exactly when len(s) <= max: one scan, one copy, and no
-	// cutPoint. Otherwise the prefix (up to the cut) is copied as the loop below would copy it.
-	if (max <= 0 || len(s) <= max) && isPlain(s, '\\', '=', cefExtClass) {
-		return append(dst, s...), false
-	}
-	j := plainRun(s, 0, len(s), '\\', '=', cefExtClass)
-	limit, cut := cutPoint(s, max, 1)
-	j = min(j, limit)
-	dst = append(dst, s[:j]...)
-	for i := j; i < limit; {
-		c := s[i]
-		switch cefExtClass[c] {
-		case clsPlain:
-			j := plainRun(s, i+1, limit, '\\', '=', cefExtClass)
-			dst = append(dst, s[i:j]...)
-			i = j
-			continue
-		case clsSpecial:
-			switch c {
-			case '\\':
-				dst = append(dst, '\\', '\\')
-			case '=':
-				dst = append(dst, '\\', '=')
-			case '\n':
-				dst = append(dst, '\\', 'n')
-			case '\r':
-				dst = append(dst, '\\', 'r')
-			default:
-				dst = appendControlPicture(dst, c)
-			}
-			i++
-		default:
-			repl, n, _ := decodeHigh(s, i)
-			dst = append(dst, repl...)
-			i += n
-		}
-	}
-	if cut {
-		dst = append(dst, TruncationMarker...)
-	}
-	return dst, cut
-}
-
-// appendCEFHeaderValue appends s as a CEF header field: '\' -> "\\", '|' -> "\|", CR and LF -> a
-// space, other C0 controls and DEL -> control pictures, C1 controls and invalid UTF-8 -> U+FFFD,
-// '=' as is. Cut like appendCEFExtValue.
-func appendCEFHeaderValue(dst []byte, s string, max int) ([]byte, bool) {
-	// The plain prefix is found once. A value that is plain throughout (the common case) keeps its
-	// length when repaired, so it fits exactly when len(s) <= max: one scan, one copy, and no
-	// cutPoint. Otherwise the prefix (up to the cut) is copied as the loop below would copy it.
-	if (max <= 0 || len(s) <= max) && isPlain(s, '\\', '|', cefHeaderClass) {
-		return append(dst, s...), false
-	}
-	j := plainRun(s, 0, len(s), '\\', '|', cefHeaderClass)
-	limit, cut := cutPoint(s, max, 1)
-	j = min(j, limit)
-	dst = append(dst, s[:j]...)
-	for i := j; i < limit; {
-		c := s[i]
-		switch cefHeaderClass[c] {
-		case clsPlain:
-			j := plainRun(s, i+1, limit, '\\', '|', cefHeaderClass)
-			dst = append(dst, s[i:j]...)
-			i = j
-			continue
-		case clsSpecial:
-			switch c {
-			case '\\':
-				dst = append(dst, '\\', '\\')
-			case '|':
-				dst = append(dst, '\\', '|')
-			case '\n', '\r':
-				dst = append(dst, ' ')
-			default:
-				dst = appendControlPicture(dst, c)
-			}
-			i++
-		default:
-			repl, n, _ := decodeHigh(s, i)
-			dst = append(dst, repl...)
-			i += n
-		}
-	}
-	if cut {
-		dst = append(dst, TruncationMarker...)
-	}
-	return dst, cut
+	return total
 }
 
 // cutPoint returns how many bytes of s to write so that the repaired text plus TruncationMarker fits
@@ -349,32 +134,98 @@ func cutPoint(s string, max, crlf int) (int, bool) {
 		return len(s), false
 	}
 	budget := max - len(TruncationMarker)
-	if budget < 0 {
-		budget = 0
-	}
-	n := 0
-	i := 0
+	total, i := 0, 0
 	for i < len(s) {
-		c := s[i]
-		var w, add int
-		switch {
-		case c == '\n' || c == '\r':
-			w, add = 1, crlf
-		case c < 0x20, c == 0x7f:
-			w, add = 1, 3
-		case c < 0x80:
-			w, add = 1, 1
-		default:
-			repl, rw, _ := decodeHigh(s, i)
-			w, add = rw, len(repl)
-		}
-		if n+add > budget {
+		add, n := repairedWidth(s, i, crlf)
+		if total+add > budget {
 			break
 		}
-		n += add
-		i += w
+		total += add
+		i += n
 	}
 	return i, true
+}
+
+// appendText appends s repaired and escaped for mode m: its printable specials ('\' and '|' in a
+// CEF header, '\' and '=' in a CEF extension, '\', '"' and ']' in an SD value) after a backslash; LF
+// and CR as "\n" and "\r" in a CEF extension, as a space in a CEF header, as control pictures in an
+// SD value; other C0 controls and DEL as control pictures; C1 controls and invalid UTF-8 as U+FFFD.
+// When the repaired value is longer than max bytes (max > 0) it is cut on a character boundary
+// (before escaping, so never inside an escape) and ends with TruncationMarker, the whole within max.
+// It reports whether it cut.
+func appendText(dst []byte, s string, max int, m textMode) ([]byte, bool) {
+	cls := &textModes[m].cls
+	if (max <= 0 || len(s) <= max) && plainLen(s, cls) == len(s) {
+		return append(dst, s...), false // plain text keeps its length: it fits
+	}
+	limit, cut := cutPoint(s, max, textModes[m].crlf)
+	for i := 0; i < limit; {
+		switch c := s[i]; {
+		case cls[c] == clsPlain:
+			j := i + 1 + plainLen(s[i+1:limit], cls)
+			dst = append(dst, s[i:j]...)
+			i = j
+		case cls[c] == clsHigh:
+			repl, n := decodeHigh(s, i)
+			dst = append(dst, repl...)
+			i += n
+		default:
+			dst = appendSpecial(dst, c, m)
+			i++
+		}
+	}
+	if cut {
+		if m == inSDValue {
+			return append(dst, sdTruncationMarker...), true
+		}
+		dst = append(dst, TruncationMarker...)
+	}
+	return dst, cut
+}
+
+// appendSpecial writes the ASCII byte c that is special in mode m.
+func appendSpecial(dst []byte, c byte, m textMode) []byte {
+	switch {
+	case c >= 0x20 && c != 0x7f: // the mode's printable specials
+		return append(dst, '\\', c)
+	case c == '\n' && m == inCEFExt:
+		return append(dst, '\\', 'n')
+	case c == '\r' && m == inCEFExt:
+		return append(dst, '\\', 'r')
+	case (c == '\n' || c == '\r') && m == inCEFHeader:
+		return append(dst, ' ')
+	}
+	return appendControlPicture(dst, c)
+}
+
+// appendCEFExtValue appends s as a CEF extension value (see appendText), cut to max bytes.
+func appendCEFExtValue(dst []byte, s string, max int) ([]byte, bool) {
+	return appendText(dst, s, max, inCEFExt)
+}
+
+// appendCEFHeaderValue appends s as a CEF header field (see appendText), cut to max bytes.
+func appendCEFHeaderValue(dst []byte, s string, max int) ([]byte, bool) {
+	return appendText(dst, s, max, inCEFHeader)
+}
+
+// escapeTail escapes for mode m, in place, the raw text written at dst[mark:] (text that had to be
+// composed first), cutting it to max like appendText does. Text that needs no change is left as it is.
+func escapeTail(dst []byte, mark int, max int, m textMode) []byte {
+	raw := dst[mark:]
+	if (max <= 0 || len(raw) <= max) && plainLen(bytesToString(raw), &textModes[m].cls) == len(raw) {
+		return dst
+	}
+	// The escaped text goes after the raw text, then over it. Should append move dst, the raw
+	// text is still read from the old array.
+	rawEnd := len(dst)
+	dst, _ = appendText(dst, bytesToString(raw), max, m)
+	n := copy(dst[mark:], dst[rawEnd:])
+	return dst[:mark+n]
+}
+
+// bytesToString views b as a string without copying; b must not change while the string is used.
+func bytesToString(b []byte) string {
+	return unsafe.String(unsafe.SliceData(b), len(b))
 }
 
 // appendJSONString appends s as a JSON string literal: '"' and '\' escaped, LF/CR/TAB/BS/FF by their
@@ -386,16 +237,14 @@ func appendJSONString(dst []byte, s string) []byte {
 		c := s[i]
 		switch jsonClass[c] {
 		case clsPlain:
-			j := plainRun(s, i+1, len(s), '\\', '"', jsonClass)
+			j := i + 1 + plainLen(s[i+1:], &jsonClass)
 			dst = append(dst, s[i:j]...)
 			i = j
 			continue
 		case clsSpecial:
 			switch c {
-			case '"':
-				dst = append(dst, '\\', '"')
-			case '\\':
-				dst = append(dst, '\\', '\\')
+			case '"', '\\':
+				dst = append(dst, '\\', c)
 			case '\n':
 				dst = append(dst, '\\', 'n')
 			case '\r':
@@ -426,69 +275,79 @@ func appendJSONString(dst []byte, s string) []byte {
 	return append(dst, '"')
 }
 
-const hexDigits = "0123456789abcdef"
-
 func appendUEscape(dst []byte, r rune) []byte {
+	const hexDigits = "0123456789abcdef"
 	return append(dst, '\\', 'u', hexDigits[r>>12&0xf], hexDigits[r>>8&0xf], hexDigits[r>>4&0xf], hexDigits[r&0xf])
 }
 
-// appendSDValue appends s as an RFC 5424 PARAM-VALUE: '"', '\' and ']' escaped with a backslash (RFC
-// 5424 6.3.3), C0 controls (CR and LF included) and DEL as control pictures, C1 controls and invalid
-// UTF-8 as U+FFFD. Cut like appendCEFExtValue.
-func appendSDValue(dst []byte, s string, max int) []byte {
-	limit, cut := cutPoint(s, max, 3)
-	for i := 0; i < limit; {
-		c := s[i]
-		switch sdClass[c] {
-		case clsPlain:
-			j := i + 1
-			for j < limit && sdClass[s[j]] == clsPlain {
-				j++
-			}
-			dst = append(dst, s[i:j]...)
-			i = j
-			continue
-		case clsSpecial:
-			if c == '"' || c == '\\' || c == ']' {
-				dst = append(dst, '\\', c)
-			} else {
-				dst = appendControlPicture(dst, c)
-			}
-			i++
-		default:
-			repl, n, _ := decodeHigh(s, i)
-			dst = append(dst, repl...)
-			i += n
+// appendJSONStringMax is appendJSONString cut so that the literal, quotes included, takes at most max
+// bytes; a cut string ends with TruncationMarker inside the quotes. Cuts fall between characters,
+// never inside an escape.
+func appendJSONStringMax(dst []byte, s string, max int) []byte {
+	start := len(dst)
+	dst = appendJSONString(dst, s)
+	if len(dst)-start <= max {
+		return dst
+	}
+	limit := start + max - 1 - len(TruncationMarker) // room before the marker and closing quote
+	i := start + 1
+	for i < len(dst)-1 {
+		w := 1
+		switch c := dst[i]; {
+		case c == '\\' && dst[i+1] == 'u':
+			w = 6
+		case c == '\\':
+			w = 2
+		case c >= 0x80: // valid UTF-8: appendJSONString wrote nothing else
+			_, w = utf8.DecodeRune(dst[i:])
 		}
+		if i+w > limit {
+			break
+		}
+		i += w
 	}
-	if cut {
-		dst = append(dst, sdTruncationMarker...)
-	}
-	return dst
+	dst = append(dst[:i], TruncationMarker...)
+	return append(dst, '"')
 }
 
-// sdTruncationMarker is TruncationMarker as an SD PARAM-VALUE: its ']' escaped.
-const sdTruncationMarker = `[truncated\]`
+// AppendJSONString appends s as a JSON string literal, quotes included, with the escaping every
+// JSON output of the product uses (see appendJSONString). Exporters that build envelopes around the
+// formatter's objects (HEC, webhook) call it so that one escaper writes every JSON string.
+func AppendJSONString(dst []byte, s string) []byte { return appendJSONString(dst, s) }
+
+// AppendJSONStringMax is AppendJSONString limited to max bytes, quotes and escapes included; a cut
+// string ends with TruncationMarker inside the quotes. It reports whether it cut. Below the room for
+// two quotes and the marker, a cut string is written as "" so that the output stays valid JSON.
+func AppendJSONStringMax(dst []byte, s string, max int) ([]byte, bool) {
+	start := len(dst)
+	dst = appendJSONString(dst, s)
+	if len(dst)-start <= max {
+		return dst, false
+	}
+	if max < 2+len(TruncationMarker) {
+		return append(dst[:start], '"', '"'), true
+	}
+	return appendJSONStringMax(dst[:start], s, max), true
+}
 
 // appendPrintASCII appends s reduced to printable US-ASCII (33..126), as RFC 5424 requires for
 // HOSTNAME, APP-NAME, PROCID and MSGID: every other character (space, control, non-ASCII, invalid
 // byte) becomes '_'. At most max bytes; an empty result is the NILVALUE "-".
 func appendPrintASCII(dst []byte, s string, max int) []byte {
-	// Host names, categories and pids are printable throughout: checked a word at a time, copied whole.
-	if len(s) > 0 && len(s) <= max && printRun(s) == len(s) {
+	if s != "" && len(s) <= max && isPrintASCII(s) {
 		return append(dst, s...)
 	}
 	start := len(dst)
 	for i := 0; i < len(s) && len(dst)-start < max; {
 		c := s[i]
-		if c >= 33 && c <= 126 {
+		switch {
+		case c >= 33 && c <= 126:
 			dst = append(dst, c)
 			i++
 			continue
-		}
-		if c < 0x80 {
+		case c < 0x80:
 			i++
-		} else {
+		default:
 			_, n := utf8.DecodeRuneInString(s[i:])
 			i += n
 		}
@@ -498,25 +357,6 @@ func appendPrintASCII(dst []byte, s string, max int) []byte {
 		dst = append(dst, '-')
 	}
 	return dst
-}
-
-// printRun returns the length of the prefix of s made of printable US-ASCII (33..126). A word is
-// tested at once: (x | x+1) flags bytes >= 0x7f (a carry can only add false alarms), x-0x21.. &^ x
-// flags bytes < 0x21; a flagged word is settled byte by byte.
-func printRun(s string) int {
-	i := 0
-	for ; i+8 <= len(s); i += 8 {
-		x := load64(s, i)
-		if (x|(x+lsb)|(x-lsb*0x21)&^x)&msb != 0 {
-			break
-		}
-	}
-	for ; i < len(s); i++ {
-		if c := s[i]; c < 33 || c > 126 {
-			return i
-		}
-	}
-	return i
 }
 
 // appendAlnum appends the ASCII letters and digits of s, at most max of them (RFC 3164 TAG).
@@ -571,33 +411,4 @@ func TruncateUTF8(dst, msg []byte, max int, marker string) ([]byte, bool) {
 	}
 	dst = append(dst, msg[:cut]...)
 	return append(dst, marker...), true
-}
-
-// bytesToString views b as a string without copying. Only used on bytes this package has just written
-// to a region of dst that it does not modify while the string is in use.
-func bytesToString(b []byte) string {
-	if len(b) == 0 {
-		return ""
-	}
-	return unsafe.String(&b[0], len(b))
-}
-
-// AppendJSONString appends s as a JSON string literal, quotes included, with the escaping every
-// JSON output of the product uses (see appendJSONString). Exporters that build envelopes around the
-// formatter's objects (HEC, webhook) call it so that one escaper writes every JSON string.
-func AppendJSONString(dst []byte, s string) []byte { return appendJSONString(dst, s) }
-
-// AppendJSONStringMax is AppendJSONString limited to max bytes, quotes and escapes included; a cut
-// string ends with TruncationMarker inside the quotes. It reports whether it cut. Below the room for
-// two quotes and the marker, a cut string is written as "" so that the output stays valid JSON.
-func AppendJSONStringMax(dst []byte, s string, max int) ([]byte, bool) {
-	start := len(dst)
-	dst = appendJSONString(dst, s)
-	if len(dst)-start <= max {
-		return dst, false
-	}
-	if max < 2+len(TruncationMarker) {
-		return append(dst[:start], '"', '"'), true
-	}
-	return appendJSONStringMax(dst[:start], s, max), true
 }

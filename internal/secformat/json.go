@@ -3,6 +3,7 @@ package secformat
 import (
 	"encoding/hex"
 	"math/bits"
+	"strconv"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
@@ -22,29 +23,17 @@ const (
 	JSONSpanID         = "span_id"
 )
 
-// @timestamp is RFC 3339 in UTC with nanoseconds, always 9 digits, so that the text sorts like the
-// time and no precision the producer sent is lost.
-
-// JSON turns log records of the project schema into one flat JSON object each. It is safe for
-// concurrent use.
+// JSON turns log records of the project schema into one flat JSON object each. It is built once by
+// NewJSON, holds nothing that changes afterwards, and is safe for concurrent use.
 type JSON struct {
-	names    []string         // `"key":` for each schema field, in secevent.Fields order
-	attrIdx  map[string]uint8 // built by NewJSON; attrKeys/resKeys are what Append reads
-	resIdx   map[string]uint8
-	attrKeys keyTable
-	resKeys  keyTable
-	// reserved are the record-level names: always claimed, so that an attribute of the same name
-	// can never be mistaken for them.
-	reserved [7]string
+	names   []string       // the JSON name of each schema field, in secevent.Fields order
+	attrIdx map[string]int // record attribute key -> index in names
+	resIdx  map[string]int // resource attribute key -> index in names
 }
 
 // NewJSON builds the JSON formatter from the schema table.
 func NewJSON() *JSON {
-	f := &JSON{
-		attrIdx:  map[string]uint8{},
-		resIdx:   map[string]uint8{},
-		reserved: [7]string{JSONTimestamp, JSONSeverityNumber, JSONSeverityText, JSONEventName, JSONMessage, JSONTraceID, JSONSpanID},
-	}
+	f := &JSON{attrIdx: map[string]int{}, resIdx: map[string]int{}}
 	for _, fld := range secevent.Fields {
 		if fld.Place == secevent.PlaceRecord {
 			continue
@@ -52,46 +41,41 @@ func NewJSON() *JSON {
 		if len(f.names) == maxMappings {
 			panic("secformat: more schema fields than the JSON formatter's state holds")
 		}
-		b := appendJSONString(nil, fld.JSON)
-		f.names = append(f.names, string(append(b, ':')))
-		idx := uint8(len(f.names) - 1)
+		f.names = append(f.names, fld.JSON)
 		if fld.Place == secevent.PlaceResource {
-			f.resIdx[fld.Key] = idx
+			f.resIdx[fld.Key] = len(f.names) - 1
 		} else {
-			f.attrIdx[fld.Key] = idx
+			f.attrIdx[fld.Key] = len(f.names) - 1
 		}
 	}
-	f.attrKeys, f.resKeys = newKeyTable(f.attrIdx), newKeyTable(f.resIdx)
 	return f
 }
 
+// jsonEvent is what Append collects from one record: the value of each schema field (present says
+// which) and, in the record's order, the other attributes.
 type jsonEvent struct {
 	vals    [maxMappings]pcommon.Value
-	types   [maxMappings]uint8 // vals' pcommon.ValueType, read once (Value.Type is not free)
 	present uint64
-	nOver   int
 	over    [8]overflowEntry
+	nOver   int
 	more    []overflowEntry
 }
 
-func (ev *jsonEvent) add(idx uint8, v pcommon.Value, t pcommon.ValueType) bool {
-	bit := uint64(1) << idx
-	if ev.present&bit != 0 {
-		return false
+func (ev *jsonEvent) collect(attrs pcommon.Map, idx map[string]int, fromRes bool) {
+	for k, v := range attrs.All() {
+		if isEmptyValue(v) {
+			continue
+		}
+		if i, ok := idx[k]; ok && ev.present&(1<<i) == 0 {
+			ev.vals[i] = v
+			ev.present |= 1 << i
+		} else if ev.nOver < len(ev.over) {
+			ev.over[ev.nOver] = overflowEntry{k, v, fromRes}
+			ev.nOver++
+		} else {
+			ev.more = append(ev.more, overflowEntry{k, v, fromRes})
+		}
 	}
-	ev.vals[idx] = v
-	ev.types[idx] = uint8(t)
-	ev.present |= bit
-	return true
-}
-
-func (ev *jsonEvent) addOther(key string, fromRes bool, v pcommon.Value) {
-	if ev.nOver < len(ev.over) {
-		ev.over[ev.nOver] = overflowEntry{key, v, fromRes}
-		ev.nOver++
-		return
-	}
-	ev.more = append(ev.more, overflowEntry{key, v, fromRes})
 }
 
 // Append appends one JSON object for lr (with its resource res) to dst, without a trailing newline.
@@ -100,114 +84,79 @@ func (ev *jsonEvent) addOther(key string, fromRes bool, v pcommon.Value) {
 // attributes in the order the record holds them. Absent and empty fields are left out.
 func (f *JSON) Append(dst []byte, res pcommon.Resource, lr plog.LogRecord) []byte {
 	var ev jsonEvent
-	for k, v := range lr.Attributes().All() {
-		t := pcommon.ValueTypeStr
-		if v.Str() == "" { // a non-empty Str is a string; only the rest pay for Type's switch
-			if t = v.Type(); t == pcommon.ValueTypeEmpty || t == pcommon.ValueTypeStr {
-				continue
-			}
-		}
-		idx, ok := f.attrKeys.get(k)
-		if !ok || !ev.add(idx, v, t) {
-			ev.addOther(k, false, v)
-		}
-	}
-	for k, v := range res.Attributes().All() {
-		t := pcommon.ValueTypeStr
-		if v.Str() == "" { // a non-empty Str is a string; only the rest pay for Type's switch
-			if t = v.Type(); t == pcommon.ValueTypeEmpty || t == pcommon.ValueTypeStr {
-				continue
-			}
-		}
-		idx, ok := f.resKeys.get(k)
-		if !ok || !ev.add(idx, v, t) {
-			ev.addOther(k, true, v)
-		}
-	}
+	ev.collect(lr.Attributes(), f.attrIdx, false)
+	ev.collect(res.Attributes(), f.resIdx, true)
 
 	start := len(dst)
 	dst = append(dst, '{')
-	sep := func() {
+	// member writes the separating comma and "name":.
+	member := func(name string) {
 		if len(dst) > start+1 {
 			dst = append(dst, ',')
 		}
+		dst = appendJSONString(dst, name)
+		dst = append(dst, ':')
 	}
-	ts := lr.Timestamp()
-	if ts == 0 {
-		ts = lr.ObservedTimestamp()
-	}
-	if ts != 0 {
-		dst = append(dst, `"@timestamp":"`...)
-		dst = appendRFC3339UnixNano(dst, int64(ts), 9)
+	if ts := eventTime(lr.Timestamp(), lr.ObservedTimestamp()); ts != 0 {
+		member(JSONTimestamp)
+		dst = append(dst, '"')
+		dst = appendTime(dst, ts, rfc3339Nano)
 		dst = append(dst, '"')
 	}
 	if n := lr.SeverityNumber(); n != 0 {
-		sep()
-		dst = append(dst, `"severity_number":`...)
-		dst = appendInt(dst, int64(n))
+		member(JSONSeverityNumber)
+		dst = strconv.AppendInt(dst, int64(n), 10)
 	}
 	if t := lr.SeverityText(); t != "" {
-		sep()
-		dst = append(dst, `"severity_text":`...)
+		member(JSONSeverityText)
 		dst = appendJSONString(dst, t)
 	}
 	if n := lr.EventName(); n != "" {
-		sep()
-		dst = append(dst, `"event.name":`...)
+		member(JSONEventName)
 		dst = appendJSONString(dst, n)
 	}
 	if b := lr.Body(); !isEmptyValue(b) {
-		sep()
-		dst = append(dst, `"message":`...)
+		member(JSONMessage)
 		dst = appendJSONValue(dst, b, 0)
 	}
 	if tid := lr.TraceID(); !tid.IsEmpty() {
-		sep()
-		dst = append(dst, `"trace_id":"`...)
+		member(JSONTraceID)
+		dst = append(dst, '"')
 		dst = hex.AppendEncode(dst, tid[:])
 		dst = append(dst, '"')
 	}
 	if sid := lr.SpanID(); !sid.IsEmpty() {
-		sep()
-		dst = append(dst, `"span_id":"`...)
+		member(JSONSpanID)
+		dst = append(dst, '"')
 		dst = hex.AppendEncode(dst, sid[:])
 		dst = append(dst, '"')
 	}
 	for set := ev.present; set != 0; set &= set - 1 {
 		idx := bits.TrailingZeros64(set)
-		sep()
-		dst = append(dst, f.names[idx]...)
-		dst = appendJSONTyped(dst, ev.vals[idx], pcommon.ValueType(ev.types[idx]), 0)
+		member(f.names[idx])
+		dst = appendJSONValue(dst, ev.vals[idx], 0)
 	}
 	if ev.nOver > 0 {
-		// The reserved names and an alert record's twenty-odd schema fields are claimed before the
-		// others: 48 names fit without an allocation.
+		// The record-level names are always claimed, so that an attribute of the same name can never
+		// be mistaken for them; then the schema's names written (an alert record's twenty-odd fit).
 		var names [48]string
 		claims := newKeyClaims(names[:])
-		for _, r := range f.reserved {
+		for _, r := range [...]string{JSONTimestamp, JSONSeverityNumber, JSONSeverityText, JSONEventName, JSONMessage, JSONTraceID, JSONSpanID} {
 			claims.add(r)
 		}
 		for set := ev.present; set != 0; set &= set - 1 {
-			// The schema's JSON names are the canonical keys (secevent.Fields[i].JSON).
-			claims.add(jsonFieldName(f.names[bits.TrailingZeros64(set)]))
-		}
-		emit := func(e *overflowEntry) {
-			sep()
-			dst = appendJSONString(dst, claims.claim(e.key, e.scope()))
-			dst = append(dst, ':')
-			dst = appendJSONValue(dst, e.v, 0)
+			claims.add(f.names[bits.TrailingZeros64(set)])
 		}
 		for i := 0; i < ev.nOver; i++ {
-			emit(&ev.over[i])
+			e := &ev.over[i]
+			member(claims.claim(e.key, e.scope()))
+			dst = appendJSONValue(dst, e.v, 0)
 		}
 		for i := range ev.more {
-			emit(&ev.more[i])
+			e := &ev.more[i]
+			member(claims.claim(e.key, e.scope()))
+			dst = appendJSONValue(dst, e.v, 0)
 		}
 	}
 	return append(dst, '}')
-}
-
-// jsonFieldName recovers the field name from a precomputed `"name":` (schema names need no escaping).
-func jsonFieldName(quoted string) string {
-	return quoted[1 : len(quoted)-2]
 }

@@ -45,12 +45,10 @@ func wireRecord(t *testing.T, attrs, resAttrs []kv) plog.Logs {
 	return out
 }
 
-// AppendRecord with the CEF formatter takes the header's fields from the CEF formatter's walk over
-// the attributes, and the host and pid from its rendering of the resource. Whatever the record
-// holds (repeated keys, empty and non-string values, an invalid alert severity before a valid one,
-// an id too long for externalId) and whatever the configuration, the message is the one Append
-// writes around CEF.Append's line, and the same as without the shared walk.
-func TestSyslogAppendRecordSharedWalk(t *testing.T) {
+// AppendRecord with the CEF formatter writes the message Append writes around CEF.Append's line,
+// whatever the record holds (repeated keys, empty and non-string values, an invalid alert severity
+// before a valid one, an id too long for externalId) and whatever the configuration.
+func TestSyslogAppendRecordRepeatedKeys(t *testing.T) {
 	records := [][]kv{
 		{{secevent.KeyCategory, ""}, {secevent.KeyCategory, int64(5)}, {secevent.KeyCategory, "network"},
 			{secevent.KeyCategory, "authentication"}, {secevent.KeyAction, "connect"}, {secevent.KeyAction, "login"},
@@ -85,10 +83,7 @@ func TestSyslogAppendRecordSharedWalk(t *testing.T) {
 	named := DefaultSyslogConfig()
 	named.Hostname = "fixed"
 	for ci, cefCfg := range []CEFConfig{DefaultCEFConfig(), custom} {
-		shared := mustCEF(t, cefCfg)
-		require.True(t, shared.sysShared)
-		unshared := mustCEF(t, cefCfg)
-		unshared.sysShared, unshared.sysField = false, [maxMappings]uint8{}
+		f := mustCEF(t, cefCfg)
 		for _, sc := range []SyslogConfig{DefaultSyslogConfig(), rfc3164, sd, named} {
 			s := mustSyslog(t, sc)
 			for ri, ra := range resources {
@@ -96,16 +91,11 @@ func TestSyslogAppendRecordSharedWalk(t *testing.T) {
 					ld := wireRecord(t, a, ra)
 					rl := ld.ResourceLogs().At(0)
 					res, lr := rl.Resource(), rl.ScopeLogs().At(0).LogRecords().At(0)
-					// Twice: the resource rendered, then reused.
-					for range 2 {
-						want := s.Append([]byte("prefix"), res, lr, shared.Append(nil, res, lr))
-						for _, f := range []*CEF{shared, unshared} {
-							got, ok := s.AppendRecord([]byte("prefix"), res, lr, f)
-							require.True(t, ok)
-							require.Equal(t, string(want), string(got), "cef config %d, %s sd=%v, resource %d, record %d, shared=%v",
-								ci, sc.Protocol, sc.StructuredData, ri, i, f.sysShared)
-						}
-					}
+					want := s.Append([]byte("prefix"), res, lr, f.Append(nil, res, lr))
+					got, ok := s.AppendRecord([]byte("prefix"), res, lr, f)
+					require.True(t, ok)
+					require.Equal(t, string(want), string(got), "cef config %d, %s sd=%v, resource %d, record %d",
+						ci, sc.Protocol, sc.StructuredData, ri, i)
 				}
 			}
 		}

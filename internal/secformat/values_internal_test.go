@@ -8,24 +8,12 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/assert"
+	"go.opentelemetry.io/collector/pdata/pcommon"
 )
 
-func TestAppendRFC3339UTC(t *testing.T) {
-	for _, tm := range []time.Time{
-		time.Date(2026, 11, 26, 10, 15, 2, 123456789, time.UTC),
-		time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC),
-		time.Date(2026, 1, 2, 3, 4, 5, 999999999, time.FixedZone("x", 3600)),
-		time.Date(999, 12, 31, 23, 59, 59, 1, time.UTC),
-		time.Date(12000, 1, 1, 0, 0, 0, 0, time.UTC),
-		time.Unix(0, -1),
-	} {
-		assert.Equal(t, tm.UTC().Format("2006-01-02T15:04:05.000000Z07:00"), string(appendRFC3339UTC(nil, tm, 6)))
-		assert.Equal(t, tm.UTC().Format("2006-01-02T15:04:05.000000000Z07:00"), string(appendRFC3339UTC(nil, tm, 9)))
-	}
-}
-
-// isIPAddress has its own pre-checks and IPv4 parser; it must accept exactly what net/netip accepts
-// (without a zone), which this compares on hand-picked and random strings over the literal alphabet.
+// isIPAddress decides between src and shost (dst and dhost): it must accept exactly what net/netip
+// accepts without a zone, which this compares on hand-picked and random strings over the literal
+// alphabet.
 func TestIsIPAddressMatchesNetip(t *testing.T) {
 	ref := func(s string) bool {
 		if len(s) < 2 || len(s) > 45 {
@@ -77,25 +65,25 @@ func TestIsIPAddressMatchesNetip(t *testing.T) {
 	assert.Greater(t, accepted, 200, "the generator must also produce valid addresses")
 }
 
-// The date arithmetic of appendRFC3339UnixNano against the time package, over the whole int64 range
-// (negative values take the time package's path) and around the calendar's edges.
-func TestAppendRFC3339UnixNano(t *testing.T) {
-	ns := []int64{0, 1, 999999999, 1e9, 86400e9 - 1, 951782400e9, 951868800e9 - 1, 4107542400e9, 1795688102123456789,
-		math.MaxInt64, -1, math.MinInt64, -86400e9}
-	rng := rand.New(rand.NewPCG(3, 4))
-	for i := 0; i < 200000; i++ {
-		ns = append(ns, rng.Int64(), rng.Int64N(4102444800e9), -rng.Int64N(1e18))
-	}
-	// Every day from 1970 to 2262 once, at a random time of day.
-	for d := int64(0); d < 106751; d++ {
-		ns = append(ns, d*86400e9+rng.Int64N(86400e9))
-	}
-	for _, n := range ns {
-		for _, frac := range []int{6, 9} {
-			want := appendRFC3339UTC(nil, time.Unix(0, n), frac)
-			if got := appendRFC3339UnixNano(nil, n, frac); string(got) != string(want) {
-				t.Fatalf("%d frac %d: %s, want %s", n, frac, got, want)
-			}
-		}
+// The timestamp texts: RFC 3339 in UTC with exactly 6 (syslog) or 9 (JSON) fractional digits, and
+// RFC 3164's, at the epoch, a leap day, and the ends of the range (a Timestamp of 2^63 ns or more
+// reads as a negative int64: before 1970).
+func TestTimestampText(t *testing.T) {
+	for _, c := range []struct {
+		ts                 pcommon.Timestamp
+		micro, nano, stamp string
+	}{
+		{1, "1970-01-01T00:00:00.000000Z", "1970-01-01T00:00:00.000000001Z", "Jan  1 00:00:00"},
+		{999, "1970-01-01T00:00:00.000000Z", "1970-01-01T00:00:00.000000999Z", "Jan  1 00:00:00"},
+		{1795688102123456789, "2026-11-26T10:15:02.123456Z", "2026-11-26T10:15:02.123456789Z", "Nov 26 10:15:02"},
+		{1795688102120000000, "2026-11-26T10:15:02.120000Z", "2026-11-26T10:15:02.120000000Z", "Nov 26 10:15:02"},
+		{951782400e9 + 1, "2000-02-29T00:00:00.000000Z", "2000-02-29T00:00:00.000000001Z", "Feb 29 00:00:00"},
+		{math.MaxInt64, "2262-04-11T23:47:16.854775Z", "2262-04-11T23:47:16.854775807Z", "Apr 11 23:47:16"},
+		{1 << 63, "1677-09-21T00:12:43.145224Z", "1677-09-21T00:12:43.145224192Z", "Sep 21 00:12:43"},
+		{math.MaxUint64, "1969-12-31T23:59:59.999999Z", "1969-12-31T23:59:59.999999999Z", "Dec 31 23:59:59"},
+	} {
+		assert.Equal(t, c.micro, string(appendTime(nil, c.ts, rfc3339Micro)), "%d", c.ts)
+		assert.Equal(t, c.nano, string(appendTime(nil, c.ts, rfc3339Nano)), "%d", c.ts)
+		assert.Equal(t, c.stamp, string(appendTime(nil, c.ts, time.Stamp)), "%d", c.ts)
 	}
 }
