@@ -2,11 +2,12 @@ package delivery
 
 import (
 	"context"
-	"errors"
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
+
+	"github.com/unified-ot/otelcol-siem/internal/instruments"
 )
 
 // Attribute keys of the exporters' metrics.
@@ -22,20 +23,7 @@ const (
 
 // IDAttrs is the attribute option carrying the exporter's id, plus kvs.
 func IDAttrs(id component.ID, kvs ...attribute.KeyValue) metric.MeasurementOption {
-	return metric.WithAttributeSet(attribute.NewSet(append([]attribute.KeyValue{attribute.String(AttrExporter, id.String())}, kvs...)...))
-}
-
-// Counters creates Int64Counters on meter, joining their errors.
-type Counters struct {
-	Meter metric.Meter
-	Err   error
-}
-
-// New returns a counter named name.
-func (c *Counters) New(name, desc, unit string) metric.Int64Counter {
-	m, err := c.Meter.Int64Counter(name, metric.WithDescription(desc), metric.WithUnit(unit))
-	c.Err = errors.Join(c.Err, err)
-	return m
+	return instruments.Attrs(append([]attribute.KeyValue{attribute.String(AttrExporter, id.String())}, kvs...)...)
 }
 
 // HTTPTelemetry holds the counters both HTTP exporters keep, named <prefix>_events_sent and so
@@ -60,14 +48,14 @@ type HTTPTelemetry struct {
 }
 
 // NewHTTPTelemetry creates the counters; prefix is e.g. "otelcol_exporter_splunk_hec_sec".
-func NewHTTPTelemetry(c *Counters, prefix string, id component.ID) *HTTPTelemetry {
+func NewHTTPTelemetry(b *instruments.Builder, prefix string, id component.ID) *HTTPTelemetry {
 	t := &HTTPTelemetry{id: id, ID: IDAttrs(id), outcomes: map[Kind]metric.MeasurementOption{}}
-	t.EventsSent = c.New(prefix+"_events_sent", "Log records delivered to the server (with indexer acknowledgement: acknowledged).", "{record}")
-	t.EventsDropped = c.New(prefix+"_events_dropped", "Log records dropped for good, by reason (the server rejected them, or they could not be formatted; see the exporter's README).", "{record}")
-	t.EventsTruncated = c.New(prefix+"_events_truncated", "Log records cut to max_content_length and marked [truncated].", "{record}")
-	t.AuthFailures = c.New(prefix+"_auth_failures", "Requests refused with 401/403; the data stays in the sending queue until the credentials are fixed.", "{request}")
-	t.Requests = c.New(prefix+"_requests", "HTTP requests sent with records, by outcome.", "{request}")
-	t.BytesSent = c.New(prefix+"_bytes_sent", "Request body bytes sent, before compression.", "By")
+	t.EventsSent = b.Counter(prefix+"_events_sent", "Log records delivered to the server (with indexer acknowledgement: acknowledged).", "{record}")
+	t.EventsDropped = b.Counter(prefix+"_events_dropped", "Log records dropped for good, by reason (the server rejected them, or they could not be formatted; see the exporter's README).", "{record}")
+	t.EventsTruncated = b.Counter(prefix+"_events_truncated", "Log records cut to max_content_length and marked [truncated].", "{record}")
+	t.AuthFailures = b.Counter(prefix+"_auth_failures", "Requests refused with 401/403; the data stays in the sending queue until the credentials are fixed.", "{request}")
+	t.Requests = b.Counter(prefix+"_requests", "HTTP requests sent with records, by outcome.", "{request}")
+	t.BytesSent = b.Counter(prefix+"_bytes_sent", "Request body bytes sent, before compression.", "By")
 	for k, o := range map[Kind]string{Delivered: OutcomeDelivered, Retry: OutcomeRetry, Auth: OutcomeAuth,
 		Split: OutcomeSplit, DropItem: OutcomeDropItem, Reject: OutcomeRejected} {
 		t.outcomes[k] = IDAttrs(id, attribute.String(AttrOutcome, o))

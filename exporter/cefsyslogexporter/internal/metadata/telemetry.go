@@ -1,7 +1,7 @@
 package metadata // import "github.com/unified-ot/otelcol-siem/exporter/cefsyslogexporter/internal/metadata"
 
 import (
-	"errors"
+	"github.com/unified-ot/otelcol-siem/internal/instruments"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
@@ -52,36 +52,17 @@ type Telemetry struct {
 // NewTelemetry creates the instruments from the component's MeterProvider; every series carries
 // exporter=<id>.
 func NewTelemetry(set component.TelemetrySettings, id component.ID) (*Telemetry, error) {
-	meter := set.MeterProvider.Meter(ScopeName)
+	b := instruments.New(set, ScopeName)
 	t := &Telemetry{
 		ID:              delivery.IDAttrs(id),
 		FailedFormat:    delivery.IDAttrs(id, attribute.String(AttrReason, ReasonFormat)),
 		FailedTransport: delivery.IDAttrs(id, attribute.String(AttrReason, ReasonTransport)),
 	}
-	var err, errs error
-	t.RecordsSent, err = meter.Int64Counter(MetricRecordsSent,
-		metric.WithDescription("Log records written to the transport (socket or file) without error."),
-		metric.WithUnit("{record}"))
-	errs = errors.Join(errs, err)
-	t.RecordsFailed, err = meter.Int64Counter(MetricRecordsFailed,
-		metric.WithDescription("Log records that failed: reason=format (dropped, cannot be formatted) or reason=transport (returned to the sending queue / retry)."),
-		metric.WithUnit("{record}"))
-	errs = errors.Join(errs, err)
-	t.RecordsTruncated, err = meter.Int64Counter(MetricRecordsTruncated,
-		metric.WithDescription("Log records cut to the transport's size limit (UDP datagram or file size) and marked as truncated."),
-		metric.WithUnit("{record}"))
-	errs = errors.Join(errs, err)
-	t.Reconnects, err = meter.Int64Counter(MetricReconnects,
-		metric.WithDescription("Connections re-established after a previous connection was lost or closed because of an error."),
-		metric.WithUnit("{connection}"))
-	errs = errors.Join(errs, err)
-	t.ConnectFailures, err = meter.Int64Counter(MetricConnectFailures,
-		metric.WithDescription("Failed connection attempts (dial or TLS handshake)."),
-		metric.WithUnit("{attempt}"))
-	errs = errors.Join(errs, err)
-	t.BytesSent, err = meter.Int64Counter(MetricBytesSent,
-		metric.WithDescription("Bytes written to the transport, framing included."),
-		metric.WithUnit("By"))
-	errs = errors.Join(errs, err)
-	return t, errs
+	t.RecordsSent = b.Counter(MetricRecordsSent, "Log records written to the transport (socket or file) without error.", "{record}")
+	t.RecordsFailed = b.Counter(MetricRecordsFailed, "Log records that failed: reason=format (dropped, cannot be formatted) or reason=transport (returned to the sending queue / retry).", "{record}")
+	t.RecordsTruncated = b.Counter(MetricRecordsTruncated, "Log records cut to the transport's size limit (UDP datagram or file size) and marked as truncated.", "{record}")
+	t.Reconnects = b.Counter(MetricReconnects, "Connections re-established after a previous connection was lost or closed because of an error.", "{connection}")
+	t.ConnectFailures = b.Counter(MetricConnectFailures, "Failed connection attempts (dial or TLS handshake).", "{attempt}")
+	t.BytesSent = b.Counter(MetricBytesSent, "Bytes written to the transport, framing included.", "By")
+	return t, b.Err
 }

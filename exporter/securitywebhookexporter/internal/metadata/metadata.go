@@ -6,6 +6,7 @@ import (
 	"go.opentelemetry.io/collector/component"
 
 	"github.com/unified-ot/otelcol-siem/internal/delivery"
+	"github.com/unified-ot/otelcol-siem/internal/instruments"
 )
 
 var (
@@ -30,7 +31,7 @@ type Telemetry struct {
 
 // NewTelemetry creates the instruments from the component's MeterProvider.
 func NewTelemetry(set component.TelemetrySettings, id component.ID) (*Telemetry, error) {
-	c := &delivery.Counters{Meter: set.MeterProvider.Meter(ScopeName)}
-	t := &Telemetry{HTTPTelemetry: delivery.NewHTTPTelemetry(c, MetricPrefix, id)}
-	return t, c.Err
+	b := instruments.New(set, ScopeName)
+	t := &Telemetry{HTTPTelemetry: delivery.NewHTTPTelemetry(b, MetricPrefix, id)}
+	return t, b.Err
 }

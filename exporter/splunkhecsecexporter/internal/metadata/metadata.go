@@ -7,6 +7,7 @@ import (
 	"go.opentelemetry.io/otel/metric"
 
 	"github.com/unified-ot/otelcol-siem/internal/delivery"
+	"github.com/unified-ot/otelcol-siem/internal/instruments"
 )
 
 var (
@@ -42,10 +43,10 @@ type Telemetry struct {
 
 // NewTelemetry creates the instruments from the component's MeterProvider.
 func NewTelemetry(set component.TelemetrySettings, id component.ID) (*Telemetry, error) {
-	c := &delivery.Counters{Meter: set.MeterProvider.Meter(ScopeName)}
-	t := &Telemetry{HTTPTelemetry: delivery.NewHTTPTelemetry(c, MetricPrefix, id)}
-	t.EventsAcked = c.New(MetricEventsAcked, "Log records whose batch Splunk acknowledged (indexer acknowledgement).", "{record}")
-	t.AckTimeouts = c.New(MetricAckTimeouts, "Batches not acknowledged within ack.timeout; they are resent.", "{request}")
-	t.AckUnavailable = c.New(MetricAckUnavailable, "Batches accepted without an ackId although ack.enabled is true (acknowledgement disabled on the token).", "{request}")
-	return t, c.Err
+	b := instruments.New(set, ScopeName)
+	t := &Telemetry{HTTPTelemetry: delivery.NewHTTPTelemetry(b, MetricPrefix, id)}
+	t.EventsAcked = b.Counter(MetricEventsAcked, "Log records whose batch Splunk acknowledged (indexer acknowledgement).", "{record}")
+	t.AckTimeouts = b.Counter(MetricAckTimeouts, "Batches not acknowledged within ack.timeout; they are resent.", "{request}")
+	t.AckUnavailable = b.Counter(MetricAckUnavailable, "Batches accepted without an ackId although ack.enabled is true (acknowledgement disabled on the token).", "{request}")
+	return t, b.Err
 }

@@ -1,7 +1,7 @@
 package metadata // import "github.com/unified-ot/otelcol-siem/extension/queuestorageextension/internal/metadata"
 
 import (
-	"errors"
+	"github.com/unified-ot/otelcol-siem/internal/instruments"
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/otel/attribute"
@@ -48,45 +48,19 @@ type Telemetry struct {
 
 // NewTelemetry creates the instruments of the extension id on set's meter provider.
 func NewTelemetry(set component.TelemetrySettings, id component.ID) (*Telemetry, error) {
-	meter := set.MeterProvider.Meter(ScopeName)
-	t := &Telemetry{meter: meter, id: attribute.String(AttrExtension, id.String())}
-	var errs, err error
-	t.DiskBytes, err = meter.Int64ObservableGauge(MetricDiskBytes,
-		metric.WithDescription("Bytes of one client's segment files on disk."), metric.WithUnit("By"))
-	errs = errors.Join(errs, err)
-	t.Records, err = meter.Int64ObservableGauge(MetricRecords,
-		metric.WithDescription("Records one client holds: for a persistent queue, its queued requests; for the alert processor, its state."),
-		metric.WithUnit("{record}"))
-	errs = errors.Join(errs, err)
-	t.OldestRecordAge, err = meter.Float64ObservableGauge(MetricOldestRecordAge,
-		metric.WithDescription("Age of the oldest value one client holds (0 when it holds none)."), metric.WithUnit("s"))
-	errs = errors.Join(errs, err)
-	t.DamagedRecords, err = meter.Int64Counter(MetricDamagedRecords,
-		metric.WithDescription("Stored writes that could not be read (checksum, cut or missing file) and were skipped; a damaged region counts as one."),
-		metric.WithUnit("{record}"))
-	errs = errors.Join(errs, err)
-	t.DamagedBytes, err = meter.Int64Counter(MetricDamagedBytes,
-		metric.WithDescription("Bytes of stored data that could not be read and were skipped."),
-		metric.WithUnit("By"))
-	errs = errors.Join(errs, err)
-	t.RefusedWrites, err = meter.Int64Counter(MetricRefusedWrites,
-		metric.WithDescription("Writes of new records refused because max_size was reached or the disk is full; the queue refuses the records to its client, which retries."),
-		metric.WithUnit("{write}"))
-	errs = errors.Join(errs, err)
-	t.DeferredWrites, err = meter.Int64Counter(MetricDeferredWrites,
-		metric.WithDescription("Bookkeeping writes (read positions, deletes of delivered records) held in memory because the disk was full; they are written when there is room."),
-		metric.WithUnit("{write}"))
-	errs = errors.Join(errs, err)
-	t.ImportedRecords, err = meter.Int64Counter(MetricImportedRecords,
-		metric.WithDescription("Keys imported from a file_storage database left by an earlier release."),
-		metric.WithUnit("{record}"))
-	errs = errors.Join(errs, err)
-	t.SyncDuration, err = meter.Float64Histogram(MetricSyncDuration,
-		metric.WithDescription("Duration of one fsync of a queue segment file."),
-		metric.WithUnit("s"),
-		metric.WithExplicitBucketBoundaries(0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1))
-	errs = errors.Join(errs, err)
-	return t, errs
+	b := instruments.New(set, ScopeName)
+	t := &Telemetry{meter: b.Meter, id: attribute.String(AttrExtension, id.String())}
+	t.DiskBytes = b.Gauge(MetricDiskBytes, "Bytes of one client's segment files on disk.", "By")
+	t.Records = b.Gauge(MetricRecords, "Records one client holds: for a persistent queue, its queued requests; for the alert processor, its state.", "{record}")
+	t.OldestRecordAge = b.FloatGauge(MetricOldestRecordAge, "Age of the oldest value one client holds (0 when it holds none).", "s")
+	t.DamagedRecords = b.Counter(MetricDamagedRecords, "Stored writes that could not be read (checksum, cut or missing file) and were skipped; a damaged region counts as one.", "{record}")
+	t.DamagedBytes = b.Counter(MetricDamagedBytes, "Bytes of stored data that could not be read and were skipped.", "By")
+	t.RefusedWrites = b.Counter(MetricRefusedWrites, "Writes of new records refused because max_size was reached or the disk is full; the queue refuses the records to its client, which retries.", "{write}")
+	t.DeferredWrites = b.Counter(MetricDeferredWrites, "Bookkeeping writes (read positions, deletes of delivered records) held in memory because the disk was full; they are written when there is room.", "{write}")
+	t.ImportedRecords = b.Counter(MetricImportedRecords, "Keys imported from a file_storage database left by an earlier release.", "{record}")
+	t.SyncDuration = b.Histogram(MetricSyncDuration, "Duration of one fsync of a queue segment file.", "s",
+		0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1)
+	return t, b.Err
 }
 
 // ClientAttrs is the option of one client's series: extension=<id>, client=<client>. It builds an

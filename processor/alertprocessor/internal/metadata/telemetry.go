@@ -1,7 +1,7 @@
 package metadata // import "github.com/unified-ot/otelcol-siem/processor/alertprocessor/internal/metadata"
 
 import (
-	"errors"
+	"github.com/unified-ot/otelcol-siem/internal/instruments"
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/otel/attribute"
@@ -47,40 +47,18 @@ type Telemetry struct {
 
 // NewTelemetry creates the instruments of the processor id on set's meter provider.
 func NewTelemetry(set component.TelemetrySettings, id component.ID) (*Telemetry, error) {
-	m := set.MeterProvider.Meter(ScopeName)
+	b := instruments.New(set, ScopeName)
 	t := &Telemetry{id: attribute.String(AttrProcessor, id.String())}
 	t.Attrs = []metric.AddOption{metric.WithAttributeSet(attribute.NewSet(t.id))}
-	var err, errs error
-	t.RecordsEvaluated, err = m.Int64Counter(MetricRecordsEvaluated,
-		metric.WithDescription("Log records the alert rules were evaluated against."), metric.WithUnit("{record}"))
-	errs = errors.Join(errs, err)
-	t.AlertsFired, err = m.Int64Counter(MetricAlertsFired,
-		metric.WithDescription("Alert records emitted, per rule."), metric.WithUnit("{alert}"))
-	errs = errors.Join(errs, err)
-	t.GroupsEvicted, err = m.Int64Counter(MetricGroupsEvicted,
-		metric.WithDescription("Groups evicted because a rule reached max_groups_per_rule, per rule (their window state is lost)."),
-		metric.WithUnit("{group}"))
-	errs = errors.Join(errs, err)
-	t.RecordsLate, err = m.Int64Counter(MetricRecordsLate,
-		metric.WithDescription("Matching records older than their group's newest record minus max_lateness, not counted, per rule."),
-		metric.WithUnit("{record}"))
-	errs = errors.Join(errs, err)
-	t.RecordsFuture, err = m.Int64Counter(MetricRecordsFuture,
-		metric.WithDescription("Matching records stamped more than max_lateness ahead of the collector's clock, counted at the collector's time instead, per rule."),
-		metric.WithUnit("{record}"))
-	errs = errors.Join(errs, err)
-	t.ConditionErrors, err = m.Int64Counter(MetricConditionErrors,
-		metric.WithDescription("Records whose rule condition failed to evaluate (treated as not matching), per rule."),
-		metric.WithUnit("{record}"))
-	errs = errors.Join(errs, err)
-	t.AlertsDropped, err = m.Int64Counter(MetricAlertsDropped,
-		metric.WithDescription("Alert records lost: refused permanently by the next consumer, or pending beyond max_pending_alerts."),
-		metric.WithUnit("{alert}"))
-	errs = errors.Join(errs, err)
-	t.CheckpointErrors, err = m.Int64Counter(MetricCheckpointErrors,
-		metric.WithDescription("Failed writes of the alert state to the storage extension."), metric.WithUnit("{error}"))
-	errs = errors.Join(errs, err)
-	return t, errs
+	t.RecordsEvaluated = b.Counter(MetricRecordsEvaluated, "Log records the alert rules were evaluated against.", "{record}")
+	t.AlertsFired = b.Counter(MetricAlertsFired, "Alert records emitted, per rule.", "{alert}")
+	t.GroupsEvicted = b.Counter(MetricGroupsEvicted, "Groups evicted because a rule reached max_groups_per_rule, per rule (their window state is lost).", "{group}")
+	t.RecordsLate = b.Counter(MetricRecordsLate, "Matching records older than their group's newest record minus max_lateness, not counted, per rule.", "{record}")
+	t.RecordsFuture = b.Counter(MetricRecordsFuture, "Matching records stamped more than max_lateness ahead of the collector's clock, counted at the collector's time instead, per rule.", "{record}")
+	t.ConditionErrors = b.Counter(MetricConditionErrors, "Records whose rule condition failed to evaluate (treated as not matching), per rule.", "{record}")
+	t.AlertsDropped = b.Counter(MetricAlertsDropped, "Alert records lost: refused permanently by the next consumer, or pending beyond max_pending_alerts.", "{alert}")
+	t.CheckpointErrors = b.Counter(MetricCheckpointErrors, "Failed writes of the alert state to the storage extension.", "{error}")
+	return t, b.Err
 }
 
 // RuleAttrs returns the options of a rule's series (processor=<id>, rule=<rule>), to pass as

@@ -1,7 +1,7 @@
 package metadata // import "github.com/unified-ot/otelcol-siem/processor/securityclassifyprocessor/internal/metadata"
 
 import (
-	"errors"
+	"github.com/unified-ot/otelcol-siem/internal/instruments"
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/otel/attribute"
@@ -37,22 +37,12 @@ type Telemetry struct {
 
 // NewTelemetry creates the instruments of the processor id on set's meter provider.
 func NewTelemetry(set component.TelemetrySettings, id component.ID) (*Telemetry, error) {
-	m := set.MeterProvider.Meter(ScopeName)
+	b := instruments.New(set, ScopeName)
 	t := &Telemetry{id: attribute.String(AttrProcessor, id.String())}
-	var err, errs error
-	t.RecordsClassified, err = m.Int64Counter(MetricRecordsClassified,
-		metric.WithDescription("Log records classified, per category and per classification step (producer, rule, keyword, default)."),
-		metric.WithUnit("{record}"))
-	errs = errors.Join(errs, err)
-	t.RecordsDropped, err = m.Int64Counter(MetricRecordsDropped,
-		metric.WithDescription("Log records dropped by the severity floor, per category."),
-		metric.WithUnit("{record}"))
-	errs = errors.Join(errs, err)
-	t.ConditionErrors, err = m.Int64Counter(MetricConditionErrors,
-		metric.WithDescription("Records on which a rule's condition failed to evaluate (the rule is then treated as not matching), per rule."),
-		metric.WithUnit("{record}"))
-	errs = errors.Join(errs, err)
-	return t, errs
+	t.RecordsClassified = b.Counter(MetricRecordsClassified, "Log records classified, per category and per classification step (producer, rule, keyword, default).", "{record}")
+	t.RecordsDropped = b.Counter(MetricRecordsDropped, "Log records dropped by the severity floor, per category.", "{record}")
+	t.ConditionErrors = b.Counter(MetricConditionErrors, "Records on which a rule's condition failed to evaluate (the rule is then treated as not matching), per rule.", "{record}")
+	return t, b.Err
 }
 
 // ClassifiedAttrs is the option of a records_classified series: processor, source, category.
