@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strconv"
 	"sync"
 
@@ -14,7 +12,6 @@ import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.uber.org/zap"
-	"gopkg.in/natefinch/lumberjack.v2"
 
 	"github.com/unified-ot/otelcol-siem/exporter/cefsyslogexporter/internal/metadata"
 	"github.com/unified-ot/otelcol-siem/internal/delivery"
@@ -44,8 +41,7 @@ type cefSyslogExporter struct {
 
 	converter *delivery.Converter
 
-	pool *connPool // udp, tcp, tls
-	file *fileSink // file
+	transport transport
 
 	buffers sync.Pool
 }
@@ -102,41 +98,21 @@ func newExporter(cfg *Config, set exporter.Settings) (*cefSyslogExporter, error)
 	return e, nil
 }
 
-// start loads TLS material (a missing file fails start-up, naming the file) and prepares the
-// transport. It does not connect: a receiver that is down at start-up must not stop the
-// collector; the first push connects.
+// start prepares the transport (newTransport) and logs where the events go.
 func (e *cefSyslogExporter) start(ctx context.Context, _ component.Host) error {
 	size := 1
 	if q := e.cfg.QueueConfig.Get(); q != nil && q.NumConsumers > 0 {
 		size = q.NumConsumers
 	}
+	t, where, err := newTransport(ctx, e.cfg, size, e.logger, e.tel)
+	if err != nil {
+		return fmt.Errorf("cef_syslog: %w", err)
+	}
+	e.transport = t
 	// Where the events go, for the start-up log (never a key or a certificate's content).
-	dest := []zap.Field{zap.String("transport", e.cfg.Transport)}
-	switch e.cfg.Transport {
-	case TransportFile:
-		f, err := openFileSink(e.cfg.File)
-		if err != nil {
-			return fmt.Errorf("cef_syslog: file.path: %w", err)
-		}
-		e.file = f
-		dest = append(dest, zap.String("file", e.cfg.File.Path), zap.Bool("syslog_header", e.syslogHeader))
-	case TransportTLS:
-		tlsCfg, err := e.cfg.TLS.LoadTLSConfig(ctx)
-		if err != nil {
-			return fmt.Errorf("cef_syslog: tls: %w", err)
-		}
-		if tlsCfg == nil {
-			return errors.New("cef_syslog: tls: no TLS configuration was produced (tls.insecure is set)")
-		}
-		if tlsCfg.InsecureSkipVerify {
-			e.logger.Warn("tls.insecure_skip_verify is set: the syslog receiver's certificate is NOT verified; anyone on the path can read and forge security events")
-		}
-		e.pool = newConnPool(e.cfg, tlsCfg, size, e.logger, e.tel)
-		dest = append(dest, zap.String("endpoint", e.cfg.Endpoint),
-			zap.Bool("client_certificate", len(tlsCfg.Certificates) > 0 || tlsCfg.GetClientCertificate != nil))
-	default:
-		e.pool = newConnPool(e.cfg, nil, size, e.logger, e.tel)
-		dest = append(dest, zap.String("endpoint", e.cfg.Endpoint))
+	dest := append([]zap.Field{zap.String("transport", e.cfg.Transport)}, where...)
+	if e.cfg.Transport == TransportFile {
+		dest = append(dest, zap.Bool("syslog_header", e.syslogHeader))
 	}
 	if e.framing != "" {
 		dest = append(dest, zap.String("framing", e.framing))
@@ -150,36 +126,10 @@ func (e *cefSyslogExporter) start(ctx context.Context, _ component.Host) error {
 }
 
 func (e *cefSyslogExporter) shutdown(ctx context.Context) error {
-	var errs []error
-	if e.pool != nil {
-		errs = append(errs, e.pool.close(ctx))
+	if e.transport == nil {
+		return nil
 	}
-	if e.file != nil {
-		errs = append(errs, e.file.close())
-	}
-	return errors.Join(errs...)
-}
-
-func openFileSink(cfg FileConfig) (*fileSink, error) {
-	// Open (and create) the file once here so that a wrong path or permission fails start-up
-	// with a clear message instead of every push.
-	if err := os.MkdirAll(filepath.Dir(cfg.Path), 0o750); err != nil {
-		return nil, fmt.Errorf("creating the directory of %s: %w", cfg.Path, err)
-	}
-	f, err := os.OpenFile(cfg.Path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o640)
-	if err != nil {
-		return nil, fmt.Errorf("opening %s: %w", cfg.Path, err)
-	}
-	if err := f.Close(); err != nil {
-		return nil, fmt.Errorf("closing %s: %w", cfg.Path, err)
-	}
-	return &fileSink{logger: &lumberjack.Logger{
-		Filename:   cfg.Path,
-		MaxSize:    cfg.MaxSizeMB,
-		MaxBackups: cfg.MaxBackups,
-		MaxAge:     cfg.MaxAgeDays,
-		Compress:   cfg.Compress,
-	}}, nil
+	return e.transport.close(ctx)
 }
 
 // format appends one record's syslog message (or a bare line for a header-less file), cut to the
@@ -212,23 +162,16 @@ func (e *cefSyslogExporter) sendBatch(ctx context.Context, b *delivery.Batch) er
 	if total == 0 {
 		return nil
 	}
-	if e.file != nil {
-		return e.send(ctx, b, e.file)
-	}
-	if e.pool == nil {
+	if e.transport == nil {
 		return errors.New("cef_syslog: exporter is not started")
 	}
-	slot, err := e.pool.acquire(ctx)
+	w, release, err := e.transport.acquire(ctx)
 	if err != nil {
 		e.tel.RecordsFailed.Add(ctx, int64(total), e.tel.FailedTransport)
 		return fmt.Errorf("cef_syslog: %w", err)
 	}
-	defer e.pool.release(slot)
-	if err := slot.ensure(ctx); err != nil {
-		e.tel.RecordsFailed.Add(ctx, int64(total), e.tel.FailedTransport)
-		return fmt.Errorf("cef_syslog: %w", err)
-	}
-	return e.send(ctx, b, slot)
+	defer release()
+	return e.send(ctx, b, w)
 }
 
 func (e *cefSyslogExporter) send(ctx context.Context, batch *delivery.Batch, w sink) error {
