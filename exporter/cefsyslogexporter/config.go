@@ -57,6 +57,10 @@ type Config struct {
 	Transport string `mapstructure:"transport"`
 	// Endpoint is host:port of the syslog receiver; unused (and rejected) with transport file.
 	Endpoint string `mapstructure:"endpoint"`
+	// Endpoints are several receivers (host:port) instead of one, used as Balance says.
+	Endpoints []string `mapstructure:"endpoints"`
+	// Balance says how several endpoints share the events.
+	Balance BalanceConfig `mapstructure:"balance"`
 	// Format of the syslog MSG: cef or json.
 	Format string `mapstructure:"format"`
 	// Framing of tcp: octet_counting or lf. Empty picks the transport's only or default framing.
@@ -82,6 +86,25 @@ type Config struct {
 	CEF    secformat.CEFConfig    `mapstructure:"cef"`
 
 	_ struct{}
+}
+
+// Balance modes.
+const (
+	// BalanceFailover sends to the first endpoint in the list that is not held down.
+	BalanceFailover = "failover"
+	// BalanceRoundRobin spreads batches over the endpoints that are not held down.
+	BalanceRoundRobin = "round_robin"
+)
+
+// BalanceConfig says how several endpoints share the events.
+type BalanceConfig struct {
+	// Mode is failover or round_robin.
+	Mode string `mapstructure:"mode"`
+	// HoldDown is how long an endpoint that failed (connect or write) is passed over; it is tried
+	// again after that, or earlier when every endpoint is held down. In failover it is how long the
+	// events stay on a later endpoint before going back to an earlier one that failed.
+	HoldDown time.Duration `mapstructure:"hold_down"`
+	_        struct{}
 }
 
 // ReconnectConfig is the backoff between connection attempts.
@@ -132,13 +155,37 @@ func (cfg *Config) Validate() error {
 
 	switch cfg.Transport {
 	case TransportUDP, TransportTCP, TransportTLS:
-		if cfg.Endpoint == "" {
-			add("endpoint: required with transport %q (host:port)", cfg.Transport)
-		} else if err := validateEndpoint(cfg.Endpoint); err != nil {
-			add("endpoint: %w", err)
+		switch {
+		case cfg.Endpoint != "" && len(cfg.Endpoints) > 0:
+			add("endpoints: set either endpoint (one receiver) or endpoints (several), not both")
+		case cfg.Endpoints != nil && len(cfg.Endpoints) == 0:
+			add("endpoints: the list is empty; give at least one host:port")
+		case cfg.Endpoint == "" && len(cfg.Endpoints) == 0:
+			add("endpoint: required with transport %q (host:port), or endpoints: a list", cfg.Transport)
+		case cfg.Endpoint != "":
+			if err := validateEndpoint(cfg.Endpoint); err != nil {
+				add("endpoint: %w", err)
+			}
+		}
+		seen := map[string]int{}
+		for i, ep := range cfg.Endpoints {
+			if err := validateEndpoint(ep); err != nil {
+				add("endpoints[%d]: %w", i, err)
+			} else if j, dup := seen[ep]; dup {
+				add("endpoints[%d]: %q is listed twice (also endpoints[%d])", i, ep, j)
+			}
+			seen[ep] = i
+		}
+		switch cfg.Balance.Mode {
+		case BalanceFailover, BalanceRoundRobin:
+		default:
+			add("balance.mode: %q is not supported; use %q or %q", cfg.Balance.Mode, BalanceFailover, BalanceRoundRobin)
+		}
+		if cfg.Balance.HoldDown < 0 {
+			add("balance.hold_down: must not be negative, got %s", cfg.Balance.HoldDown)
 		}
 	case TransportFile:
-		if cfg.Endpoint != "" {
+		if cfg.Endpoint != "" || len(cfg.Endpoints) > 0 {
 			add("endpoint: must be empty with transport %q (the file is set by file.path)", TransportFile)
 		}
 		if cfg.File.Path == "" {
@@ -244,6 +291,14 @@ func validateEndpoint(endpoint string) error {
 		return fmt.Errorf("%q: port %q must be a number from 1 to 65535", endpoint, port)
 	}
 	return nil
+}
+
+// endpointList is the receivers to send to: endpoints, or the one endpoint.
+func (cfg *Config) endpointList() []string {
+	if len(cfg.Endpoints) > 0 {
+		return cfg.Endpoints
+	}
+	return []string{cfg.Endpoint}
 }
 
 // framing returns the effective framing of a stream transport.

@@ -102,6 +102,17 @@ func TestLoadConfig(t *testing.T) {
 		assert.Equal(t, "[::1]:514", cfg.Endpoint)
 		assert.NoError(t, confmap.Validate(cfg))
 	})
+
+	t.Run("relays", func(t *testing.T) {
+		cfg := loadConfig(t, "relays")
+		assert.Empty(t, cfg.Endpoint)
+		assert.Equal(t, []string{"relay-a.example.com:6514", "relay-b.example.com:6514"}, cfg.Endpoints)
+		assert.Equal(t, BalanceConfig{Mode: BalanceRoundRobin, HoldDown: 10 * time.Second}, cfg.Balance)
+		assert.Equal(t, cfg.Endpoints, cfg.endpointList())
+		assert.NoError(t, confmap.Validate(cfg))
+		def := createDefaultConfig().(*Config)
+		assert.Equal(t, BalanceConfig{Mode: BalanceFailover, HoldDown: 30 * time.Second}, def.Balance)
+	})
 }
 
 func TestConfigStruct(t *testing.T) {

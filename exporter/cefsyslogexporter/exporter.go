@@ -242,22 +242,18 @@ func (e *cefSyslogExporter) send(ctx context.Context, batch *delivery.Batch, w s
 	}
 
 	if sent > 0 {
-		e.tel.RecordsSent.Add(ctx, sent, e.tel.ID)
+		e.tel.RecordsSent.Add(ctx, sent, e.tel.EndpointAttrs(w.name()))
 	}
 	if bytes > 0 {
-		e.tel.BytesSent.Add(ctx, bytes, e.tel.ID)
+		e.tel.BytesSent.Add(ctx, bytes, e.tel.EndpointAttrs(w.name()))
 	}
 	if sendErr == nil {
 		return nil
 	}
 	rest := batch.Slice(firstUnsent, batch.ItemsCount())
 	e.tel.RecordsFailed.Add(ctx, int64(rest.ItemsCount()), e.tel.FailedTransport)
-	where := e.cfg.Endpoint
-	if e.cfg.Transport == TransportFile {
-		where = e.cfg.File.Path
-	}
 	return &delivery.UnsentError{
-		Err:  fmt.Errorf("cef_syslog: writing to %s over %s: %w", where, e.cfg.Transport, sendErr),
+		Err:  fmt.Errorf("cef_syslog: writing to %s over %s: %w", w.name(), e.cfg.Transport, sendErr),
 		Rest: rest,
 	}
 }

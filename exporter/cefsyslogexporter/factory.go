@@ -21,6 +21,7 @@ const (
 	defaultWriteTimeout     = 10 * time.Second
 	defaultReconnectMin     = time.Second
 	defaultReconnectMax     = 30 * time.Second
+	defaultHoldDown         = 30 * time.Second
 	defaultFileMaxSizeMB    = 100
 	defaultFileMaxBackups   = 10
 	defaultFileSyslogHeader = true
@@ -41,6 +42,7 @@ func createDefaultConfig() component.Config {
 		QueueConfig:   delivery.QueueConfig(),
 		RetryConfig:   delivery.RetryConfig(),
 		Transport:     TransportTCP,
+		Balance:       BalanceConfig{Mode: BalanceFailover, HoldDown: defaultHoldDown},
 		Format:        FormatCEF,
 		DialTimeout:   defaultDialTimeout,
 		WriteTimeout:  defaultWriteTimeout,

@@ -22,28 +22,47 @@ type transport interface {
 
 // sink is where framed bytes go. write is given whole frames only and returns how many bytes the
 // transport accepted, so that a failed write tells which records were handed over completely.
+// name is the endpoint (or file) it writes to, for the metrics.
 type sink interface {
 	write(ctx context.Context, p []byte) (int, error)
+	name() string
 }
 
 // newTransport prepares cfg's transport for size concurrent pushes and returns what the start-up
 // log says of it. It loads TLS material and opens the file (a missing file fails start-up, naming
 // it) but does not connect: a receiver that is down at start-up must not stop the collector.
+// Several endpoints get one connection pool each behind a balancer (transport_balance.go).
 func newTransport(ctx context.Context, cfg *Config, size int, logger *zap.Logger, tel *metadata.Telemetry) (transport, []zap.Field, error) {
-	switch cfg.Transport {
-	case TransportFile:
+	if cfg.Transport == TransportFile {
 		t, err := newFileTransport(cfg.File)
 		return t, []zap.Field{zap.String("file", cfg.File.Path)}, err
+	}
+	var newDialer func(endpoint string) dialer
+	var fields []zap.Field
+	switch cfg.Transport {
 	case TransportTLS:
-		d, fields, err := newTLSDialer(ctx, cfg, logger)
+		tlsCfg, f, err := newTLSConfig(ctx, cfg, logger)
 		if err != nil {
 			return nil, nil, err
 		}
-		return newConnPool(cfg, d, size, logger, tel), append([]zap.Field{zap.String("endpoint", cfg.Endpoint)}, fields...), nil
+		newDialer = func(ep string) dialer { return &tlsDialer{endpoint: ep, config: tlsCfg, dialTimeout: cfg.DialTimeout} }
+		fields = f
 	case TransportTCP:
-		return newConnPool(cfg, tcpDialer{cfg.Endpoint}, size, logger, tel), []zap.Field{zap.String("endpoint", cfg.Endpoint)}, nil
+		newDialer = func(ep string) dialer { return tcpDialer{ep} }
 	case TransportUDP:
-		return newConnPool(cfg, udpDialer{cfg.Endpoint}, size, logger, tel), []zap.Field{zap.String("endpoint", cfg.Endpoint)}, nil
+		newDialer = func(ep string) dialer { return udpDialer{ep} }
+	default:
+		return nil, nil, fmt.Errorf("unknown transport %q", cfg.Transport) // Validate rejects it first
 	}
-	return nil, nil, fmt.Errorf("unknown transport %q", cfg.Transport) // Validate rejects it first
+	endpoints := cfg.endpointList()
+	pools := make([]*connPool, len(endpoints))
+	for i, ep := range endpoints {
+		pools[i] = newConnPool(cfg, ep, newDialer(ep), size, logger, tel)
+	}
+	if len(pools) == 1 {
+		return pools[0], append([]zap.Field{zap.String("endpoint", endpoints[0])}, fields...), nil
+	}
+	fields = append([]zap.Field{zap.Strings("endpoints", endpoints), zap.String("balance", cfg.Balance.Mode),
+		zap.Duration("hold_down", cfg.Balance.HoldDown)}, fields...)
+	return newBalancer(cfg.Balance, pools, logger, tel), fields, nil
 }

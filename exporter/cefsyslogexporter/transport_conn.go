@@ -66,10 +66,10 @@ type connSlot struct {
 	reused bool
 }
 
-func newConnPool(cfg *Config, d dialer, size int, logger *zap.Logger, tel *metadata.Telemetry) *connPool {
+func newConnPool(cfg *Config, endpoint string, d dialer, size int, logger *zap.Logger, tel *metadata.Telemetry) *connPool {
 	p := &connPool{
 		dialer:       d,
-		endpoint:     cfg.Endpoint,
+		endpoint:     endpoint,
 		stream:       cfg.Transport != TransportUDP,
 		dialTimeout:  cfg.DialTimeout,
 		writeTimeout: cfg.WriteTimeout,
@@ -193,7 +193,7 @@ func (s *connSlot) ensure(ctx context.Context) error {
 		p.nextDial = time.Now().Add(p.interval)
 		p.lastErr = err
 		p.dialMu.Unlock()
-		p.tel.ConnectFailures.Add(ctx, 1, p.tel.ID)
+		p.tel.ConnectFailures.Add(ctx, 1, p.tel.EndpointAttrs(p.endpoint))
 		p.logger.Warn("cannot connect to the syslog receiver", zap.String("endpoint", p.endpoint), zap.Error(err))
 		return err
 	}
@@ -203,7 +203,7 @@ func (s *connSlot) ensure(ctx context.Context) error {
 	p.dialMu.Unlock()
 
 	if s.lost {
-		p.tel.Reconnects.Add(ctx, 1, p.tel.ID)
+		p.tel.Reconnects.Add(ctx, 1, p.tel.EndpointAttrs(p.endpoint))
 		p.logger.Info("reconnected to the syslog receiver", zap.String("endpoint", p.endpoint))
 		s.lost = false
 	}
@@ -217,6 +217,8 @@ func (p *connPool) dial(ctx context.Context) (net.Conn, error) {
 	defer cancel()
 	return p.dialer.dial(ctx)
 }
+
+func (s *connSlot) name() string { return s.pool.endpoint }
 
 // drop closes the slot's connection after an error; the next push dials a new one.
 func (s *connSlot) drop() {

@@ -12,6 +12,7 @@ import (
 // fileTransport appends to a size-rotated file. lumberjack serialises writes with its own mutex,
 // and each write holds whole lines, so concurrent pushes never interleave within a line.
 type fileTransport struct {
+	path   string
 	logger *lumberjack.Logger
 }
 
@@ -28,7 +29,7 @@ func newFileTransport(cfg FileConfig) (*fileTransport, error) {
 	if err := f.Close(); err != nil {
 		return nil, fmt.Errorf("file.path: closing %s: %w", cfg.Path, err)
 	}
-	return &fileTransport{logger: &lumberjack.Logger{
+	return &fileTransport{path: cfg.Path, logger: &lumberjack.Logger{
 		Filename:   cfg.Path,
 		MaxSize:    cfg.MaxSizeMB,
 		MaxBackups: cfg.MaxBackups,
@@ -38,6 +39,8 @@ func newFileTransport(cfg FileConfig) (*fileTransport, error) {
 }
 
 func (f *fileTransport) acquire(context.Context) (sink, func(), error) { return f, func() {}, nil }
+
+func (f *fileTransport) name() string { return f.path }
 
 func (f *fileTransport) write(_ context.Context, p []byte) (int, error) { return f.logger.Write(p) }
 

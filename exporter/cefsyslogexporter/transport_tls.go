@@ -22,9 +22,9 @@ type tlsDialer struct {
 	dialTimeout time.Duration
 }
 
-// newTLSDialer loads the TLS material and says, for the start-up log, whether a client
+// newTLSConfig loads the TLS material and says, for the start-up log, whether a client
 // certificate is used (never which key or what it holds).
-func newTLSDialer(ctx context.Context, cfg *Config, logger *zap.Logger) (*tlsDialer, []zap.Field, error) {
+func newTLSConfig(ctx context.Context, cfg *Config, logger *zap.Logger) (*tls.Config, []zap.Field, error) {
 	c, err := cfg.TLS.LoadTLSConfig(ctx)
 	if err != nil {
 		return nil, nil, fmt.Errorf("tls: %w", err)
@@ -36,7 +36,7 @@ func newTLSDialer(ctx context.Context, cfg *Config, logger *zap.Logger) (*tlsDia
 		logger.Warn("tls.insecure_skip_verify is set: the syslog receiver's certificate is NOT verified; anyone on the path can read and forge security events")
 	}
 	fields := []zap.Field{zap.Bool("client_certificate", len(c.Certificates) > 0 || c.GetClientCertificate != nil)}
-	return &tlsDialer{endpoint: cfg.Endpoint, config: c, dialTimeout: cfg.DialTimeout}, fields, nil
+	return c, fields, nil
 }
 
 func (t *tlsDialer) dial(ctx context.Context) (net.Conn, error) {
