@@ -1,6 +1,8 @@
 package cefsyslogexporter
 
 import (
+	"github.com/unified-ot/otelcol-siem/internal/delivery"
+
 	"context"
 	"net"
 	"slices"
@@ -20,7 +22,7 @@ import (
 func balancedConfig(mode string, holdDown time.Duration, endpoints ...string) *Config {
 	cfg := testConfig(TransportTCP, "")
 	cfg.Endpoints = endpoints
-	cfg.Balance = BalanceConfig{Mode: mode, HoldDown: holdDown}
+	cfg.Balance = delivery.BalanceConfig{Mode: mode, HoldDown: holdDown}
 	cfg.RetryConfig = configretry.BackOffConfig{Enabled: true, InitialInterval: 20 * time.Millisecond,
 		MaxInterval: 100 * time.Millisecond, Multiplier: 1.5}
 	cfg.QueueConfig.Get().NumConsumers = 1
@@ -53,7 +55,7 @@ func TestFailover(t *testing.T) {
 	a, b := newSyslogServer(t, octetCounting, nil), newSyslogServer(t, octetCounting, nil)
 	env := newTestEnv(t)
 	const holdDown = 1500 * time.Millisecond
-	exp := startQueued(t, env, balancedConfig(BalanceFailover, holdDown, a.addr(), b.addr()))
+	exp := startQueued(t, env, balancedConfig(delivery.BalanceFailover, holdDown, a.addr(), b.addr()))
 
 	require.NoError(t, exp.ConsumeLogs(context.Background(), makeLogs(0, 50, 0)))
 	a.waitFor(50, 5*time.Second)
@@ -90,7 +92,7 @@ func TestFailover(t *testing.T) {
 func TestRoundRobin(t *testing.T) {
 	a, b := newSyslogServer(t, octetCounting, nil), newSyslogServer(t, octetCounting, nil)
 	env := newTestEnv(t)
-	exp := startQueued(t, env, balancedConfig(BalanceRoundRobin, 500*time.Millisecond, a.addr(), b.addr()))
+	exp := startQueued(t, env, balancedConfig(delivery.BalanceRoundRobin, 500*time.Millisecond, a.addr(), b.addr()))
 
 	send := func(first, batches int) {
 		for i := range batches {
@@ -129,7 +131,7 @@ func TestEveryEndpointDown(t *testing.T) {
 		require.NoError(t, ln.Close())
 	}
 	env := newTestEnv(t)
-	exp := startQueued(t, env, balancedConfig(BalanceFailover, 200*time.Millisecond, addrs...))
+	exp := startQueued(t, env, balancedConfig(delivery.BalanceFailover, 200*time.Millisecond, addrs...))
 	require.NoError(t, exp.ConsumeLogs(context.Background(), makeLogs(0, 40, 0)))
 	time.Sleep(300 * time.Millisecond) // failed attempts on both
 	assert.Positive(t, env.counter(t, metadata.MetricEndpointFailures, metadata.AttrEndpoint, addrs[0]))

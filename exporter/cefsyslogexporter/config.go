@@ -14,6 +14,7 @@ import (
 	"go.opentelemetry.io/collector/config/configtls"
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
 
+	"github.com/unified-ot/otelcol-siem/internal/delivery"
 	"github.com/unified-ot/otelcol-siem/internal/secformat"
 )
 
@@ -60,7 +61,7 @@ type Config struct {
 	// Endpoints are several receivers (host:port) instead of one, used as Balance says.
 	Endpoints []string `mapstructure:"endpoints"`
 	// Balance says how several endpoints share the events.
-	Balance BalanceConfig `mapstructure:"balance"`
+	Balance delivery.BalanceConfig `mapstructure:"balance"`
 	// Format of the syslog MSG: cef or json.
 	Format string `mapstructure:"format"`
 	// Framing of tcp: octet_counting or lf. Empty picks the transport's only or default framing.
@@ -86,25 +87,6 @@ type Config struct {
 	CEF    secformat.CEFConfig    `mapstructure:"cef"`
 
 	_ struct{}
-}
-
-// Balance modes.
-const (
-	// BalanceFailover sends to the first endpoint in the list that is not held down.
-	BalanceFailover = "failover"
-	// BalanceRoundRobin spreads batches over the endpoints that are not held down.
-	BalanceRoundRobin = "round_robin"
-)
-
-// BalanceConfig says how several endpoints share the events.
-type BalanceConfig struct {
-	// Mode is failover or round_robin.
-	Mode string `mapstructure:"mode"`
-	// HoldDown is how long an endpoint that failed (connect or write) is passed over; it is tried
-	// again after that, or earlier when every endpoint is held down. In failover it is how long the
-	// events stay on a later endpoint before going back to an earlier one that failed.
-	HoldDown time.Duration `mapstructure:"hold_down"`
-	_        struct{}
 }
 
 // ReconnectConfig is the backoff between connection attempts.
@@ -167,23 +149,10 @@ func (cfg *Config) Validate() error {
 				add("endpoint: %w", err)
 			}
 		}
-		seen := map[string]int{}
-		for i, ep := range cfg.Endpoints {
-			if err := validateEndpoint(ep); err != nil {
-				add("endpoints[%d]: %w", i, err)
-			} else if j, dup := seen[ep]; dup {
-				add("endpoints[%d]: %q is listed twice (also endpoints[%d])", i, ep, j)
-			}
-			seen[ep] = i
+		if len(cfg.Endpoints) > 0 {
+			errs = append(errs, delivery.CheckEndpoints(cfg.Endpoints, validateEndpoint)...)
 		}
-		switch cfg.Balance.Mode {
-		case BalanceFailover, BalanceRoundRobin:
-		default:
-			add("balance.mode: %q is not supported; use %q or %q", cfg.Balance.Mode, BalanceFailover, BalanceRoundRobin)
-		}
-		if cfg.Balance.HoldDown < 0 {
-			add("balance.hold_down: must not be negative, got %s", cfg.Balance.HoldDown)
-		}
+		errs = append(errs, cfg.Balance.Check()...)
 	case TransportFile:
 		if cfg.Endpoint != "" || len(cfg.Endpoints) > 0 {
 			add("endpoint: must be empty with transport %q (the file is set by file.path)", TransportFile)

@@ -1,6 +1,8 @@
 package cefsyslogexporter
 
 import (
+	"github.com/unified-ot/otelcol-siem/internal/delivery"
+
 	"path/filepath"
 	"strings"
 	"testing"
@@ -107,11 +109,11 @@ func TestLoadConfig(t *testing.T) {
 		cfg := loadConfig(t, "relays")
 		assert.Empty(t, cfg.Endpoint)
 		assert.Equal(t, []string{"relay-a.example.com:6514", "relay-b.example.com:6514"}, cfg.Endpoints)
-		assert.Equal(t, BalanceConfig{Mode: BalanceRoundRobin, HoldDown: 10 * time.Second}, cfg.Balance)
+		assert.Equal(t, delivery.BalanceConfig{Mode: delivery.BalanceRoundRobin, HoldDown: 10 * time.Second}, cfg.Balance)
 		assert.Equal(t, cfg.Endpoints, cfg.endpointList())
 		assert.NoError(t, confmap.Validate(cfg))
 		def := createDefaultConfig().(*Config)
-		assert.Equal(t, BalanceConfig{Mode: BalanceFailover, HoldDown: 30 * time.Second}, def.Balance)
+		assert.Equal(t, delivery.BalanceConfig{Mode: delivery.BalanceFailover, HoldDown: 30 * time.Second}, def.Balance)
 	})
 }
 

@@ -21,7 +21,6 @@ const (
 	defaultWriteTimeout     = 10 * time.Second
 	defaultReconnectMin     = time.Second
 	defaultReconnectMax     = 30 * time.Second
-	defaultHoldDown         = 30 * time.Second
 	defaultFileMaxSizeMB    = 100
 	defaultFileMaxBackups   = 10
 	defaultFileSyslogHeader = true
@@ -42,7 +41,7 @@ func createDefaultConfig() component.Config {
 		QueueConfig:   delivery.QueueConfig(),
 		RetryConfig:   delivery.RetryConfig(),
 		Transport:     TransportTCP,
-		Balance:       BalanceConfig{Mode: BalanceFailover, HoldDown: defaultHoldDown},
+		Balance:       delivery.DefaultBalanceConfig(),
 		Format:        FormatCEF,
 		DialTimeout:   defaultDialTimeout,
 		WriteTimeout:  defaultWriteTimeout,

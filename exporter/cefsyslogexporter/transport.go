@@ -7,6 +7,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/unified-ot/otelcol-siem/exporter/cefsyslogexporter/internal/metadata"
+	"github.com/unified-ot/otelcol-siem/internal/delivery"
 )
 
 // transport hands framed syslog messages to the receiver. Each transport is one file behind this
@@ -64,5 +65,5 @@ func newTransport(ctx context.Context, cfg *Config, size int, logger *zap.Logger
 	}
 	fields = append([]zap.Field{zap.Strings("endpoints", endpoints), zap.String("balance", cfg.Balance.Mode),
 		zap.Duration("hold_down", cfg.Balance.HoldDown)}, fields...)
-	return newBalancer(cfg.Balance, pools, logger, tel), fields, nil
+	return &balancer{pools: pools, order: delivery.NewBalancer(cfg.Balance, endpoints, "syslog", logger, tel.BalanceTelemetry)}, fields, nil
 }

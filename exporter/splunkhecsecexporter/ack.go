@@ -14,19 +14,21 @@ import (
 	"go.uber.org/zap"
 )
 
-// ackTracker polls HEC for the ackIds of this exporter's channel. One poller per exporter instance
-// queries every pending id in one request per poll_interval, however many queue consumers are
-// waiting, as Splunk advises (one channel, batched ack queries).
+// ackTracker polls one HEC endpoint for the ackIds of this exporter's channel: an ack is polled on
+// the endpoint that accepted the batch. One poller per endpoint queries every pending id in one
+// request per poll_interval, however many queue consumers are waiting, as Splunk advises (one
+// channel, batched ack queries).
 type ackTracker struct {
 	e       *hecExporter
+	ackURL  string
 	mu      sync.Mutex
 	waiting map[int64]chan struct{}
 	// disabledLogged keeps a token without acknowledgement from flooding the log.
 	disabledLogged bool
 }
 
-func newAckTracker(e *hecExporter) *ackTracker {
-	return &ackTracker{e: e, waiting: map[int64]chan struct{}{}}
+func newAckTracker(e *hecExporter, ackURL string) *ackTracker {
+	return &ackTracker{e: e, ackURL: ackURL, waiting: map[int64]chan struct{}{}}
 }
 
 // add registers ackId id and returns a channel closed once HEC reports it true.
@@ -101,7 +103,7 @@ func (t *ackTracker) poll(ctx context.Context, ids []int64) ([]int64, error) {
 	if err != nil {
 		return nil, err
 	}
-	u := t.e.ackURL + "?channel=" + url.QueryEscape(t.e.channel)
+	u := t.ackURL + "?channel=" + url.QueryEscape(t.e.channel)
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(body))
 	if err != nil {
 		return nil, err

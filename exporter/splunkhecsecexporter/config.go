@@ -15,6 +15,7 @@ import (
 	"go.opentelemetry.io/collector/config/configretry"
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
 
+	"github.com/unified-ot/otelcol-siem/internal/delivery"
 	"github.com/unified-ot/otelcol-siem/internal/secformat"
 	"github.com/unified-ot/otelcol-siem/secevent"
 )
@@ -45,9 +46,14 @@ const (
 type Config struct {
 	// ClientConfig is the HTTP client: endpoint (the HEC base URL, e.g. https://splunk:8088), tls,
 	// timeout, headers, compression (gzip or none), proxy_url, ...
-	ClientConfig confighttp.ClientConfig                                  `mapstructure:",squash"`
-	QueueConfig  configoptional.Optional[exporterhelper.QueueBatchConfig] `mapstructure:"sending_queue"`
-	RetryConfig  configretry.BackOffConfig                                `mapstructure:"retry_on_failure"`
+	ClientConfig confighttp.ClientConfig `mapstructure:",squash"`
+	// Endpoints are several HEC base URLs instead of endpoint, used as Balance says; they share
+	// the HTTP client settings (TLS, headers, ...).
+	Endpoints []string `mapstructure:"endpoints"`
+	// Balance says how several endpoints share the events.
+	Balance     delivery.BalanceConfig                                   `mapstructure:"balance"`
+	QueueConfig configoptional.Optional[exporterhelper.QueueBatchConfig] `mapstructure:"sending_queue"`
+	RetryConfig configretry.BackOffConfig                                `mapstructure:"retry_on_failure"`
 
 	// Token is the HEC token, sent as `Authorization: Splunk <token>`. Opaque: never logged.
 	Token configopaque.String `mapstructure:"token"`
@@ -112,11 +118,20 @@ func (cfg *Config) Validate() error {
 	var errs []error
 	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
 
-	if cfg.ClientConfig.Endpoint == "" {
-		add("endpoint: required (the HEC base URL, e.g. https://splunk.example.com:8088)")
-	} else if _, err := baseURL(cfg.ClientConfig.Endpoint); err != nil {
-		add("endpoint: %w", err)
+	switch {
+	case cfg.ClientConfig.Endpoint != "" && len(cfg.Endpoints) > 0:
+		add("endpoints: set either endpoint (one HEC) or endpoints (several), not both")
+	case cfg.ClientConfig.Endpoint == "" && cfg.Endpoints == nil:
+		add("endpoint: required (the HEC base URL, e.g. https://splunk.example.com:8088), or endpoints: a list")
+	case cfg.ClientConfig.Endpoint != "":
+		if _, err := baseURL(cfg.ClientConfig.Endpoint); err != nil {
+			add("endpoint: %w", err)
+		}
 	}
+	if cfg.Endpoints != nil {
+		errs = append(errs, delivery.CheckEndpoints(cfg.Endpoints, func(ep string) error { _, err := baseURL(ep); return err })...)
+	}
+	errs = append(errs, cfg.Balance.Check()...)
 	if strings.TrimSpace(string(cfg.Token)) == "" {
 		add("token: required (the HEC token; use ${env:...} to keep it out of the file)")
 	}
@@ -216,6 +231,14 @@ func baseURL(endpoint string) (*url.URL, error) {
 	}
 	u.Path = p
 	return u, nil
+}
+
+// endpointList is the HEC base URLs to send to: endpoints, or the one endpoint.
+func (cfg *Config) endpointList() []string {
+	if len(cfg.Endpoints) > 0 {
+		return cfg.Endpoints
+	}
+	return []string{cfg.ClientConfig.Endpoint}
 }
 
 // sourcetype is the configured sourcetype or the format's default.

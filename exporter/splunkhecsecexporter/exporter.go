@@ -72,16 +72,15 @@ type metaSource struct {
 }
 
 type hecExporter struct {
-	cfg      *Config
-	set      exporter.Settings
-	logger   *zap.Logger
-	eventURL string
-	ackURL   string
-	health   string
-	auth     string // "Splunk <token>": never logged
-	channel  string
-	ua       string
-	client   *http.Client
+	cfg     *Config
+	set     exporter.Settings
+	logger  *zap.Logger
+	targets []*hecTarget
+	balance *delivery.Balancer // nil with one endpoint
+	auth    string             // "Splunk <token>": never logged
+	channel string
+	ua      string
+	client  *http.Client
 
 	json *secformat.JSON
 	cef  *secformat.CEF
@@ -93,27 +92,29 @@ type hecExporter struct {
 
 	tel *metadata.Telemetry
 
-	acks      *ackTracker
 	stopping  chan struct{}
 	stopOnce  sync.Once
 	wg        sync.WaitGroup
-	pusher    *delivery.Pusher
 	converter *delivery.Converter
 	scratch   sync.Pool // *[]byte: a CEF event formatted aside before it is quoted
 }
 
+// hecTarget is one HEC endpoint: its URLs, the poller of the acks it gave, and the pusher that
+// posts to it.
+type hecTarget struct {
+	name     string // the base URL without user information, for logs and metrics
+	eventURL string
+	health   string
+	acks     *ackTracker
+	pusher   *delivery.Pusher
+}
+
 func newExporter(cfg *Config, set exporter.Settings) (*hecExporter, error) {
-	base, err := baseURL(cfg.ClientConfig.Endpoint)
-	if err != nil {
-		return nil, err
-	}
+	var err error
 	e := &hecExporter{
 		cfg:      cfg,
 		set:      set,
 		logger:   set.Logger,
-		eventURL: base.String() + pathEvent,
-		ackURL:   base.String() + pathAck,
-		health:   base.String() + pathHealth,
 		auth:     "Splunk " + string(cfg.Token),
 		channel:  uuid.NewString(),
 		ua:       fmt.Sprintf("%s/%s (%s/%s)", set.BuildInfo.Description, set.BuildInfo.Version, runtime.GOOS, runtime.GOARCH),
@@ -156,19 +157,32 @@ func newExporter(cfg *Config, set exporter.Settings) (*hecExporter, error) {
 	if e.tel, err = metadata.NewTelemetry(set.TelemetrySettings, set.ID); err != nil {
 		return nil, err
 	}
-	e.acks = newAckTracker(e)
-	e.pusher = &delivery.Pusher{
-		Framing:          delivery.Concatenated,
-		MaxContentLength: cfg.MaxContentLength,
-		MinShrink:        minShrink,
-		Post:             e.post,
-		Shrink:           shrinkEnvelope,
-		Tel:              e.tel.HTTPTelemetry,
-		Logger:           e.logger,
-		AuthMessage:      "HEC refused the token; events stay queued until the token is fixed",
-		AuthFields:       []zap.Field{zap.String("url", e.eventURL)},
-		ShrinkMessage:    "HEC answered 413 for a single event; sending it truncated (lower max_content_length to match the server)",
-		DropMessage:      "HEC rejected an event; it is dropped",
+	var names []string
+	for _, ep := range cfg.endpointList() {
+		base, err := baseURL(ep)
+		if err != nil {
+			return nil, err
+		}
+		t := &hecTarget{name: destlog.WithoutSecrets(base), eventURL: base.String() + pathEvent, health: base.String() + pathHealth}
+		t.acks = newAckTracker(e, base.String()+pathAck)
+		t.pusher = &delivery.Pusher{
+			Framing:          delivery.Concatenated,
+			MaxContentLength: cfg.MaxContentLength,
+			MinShrink:        minShrink,
+			Post:             func(ctx context.Context, body []byte) delivery.Verdict { return e.post(ctx, t.eventURL, body) },
+			Shrink:           shrinkEnvelope,
+			Tel:              e.tel.HTTPTelemetry,
+			Logger:           e.logger,
+			AuthMessage:      "HEC refused the token; events stay queued until the token is fixed",
+			AuthFields:       []zap.Field{zap.String("url", t.name+pathEvent)},
+			ShrinkMessage:    "HEC answered 413 for a single event; sending it truncated (lower max_content_length to match the server)",
+			DropMessage:      "HEC rejected an event; it is dropped",
+		}
+		e.targets = append(e.targets, t)
+		names = append(names, t.name)
+	}
+	if len(e.targets) > 1 {
+		e.balance = delivery.NewBalancer(cfg.Balance, names, "HEC", e.logger, e.tel.BalanceTelemetry)
 	}
 	maxItem := delivery.Concatenated.MaxItem(cfg.MaxContentLength)
 	e.converter = &delivery.Converter{
@@ -217,22 +231,34 @@ func (e *hecExporter) start(ctx context.Context, host component.Host) error {
 		return err
 	}
 	e.client = client
-	// The token is a header (e.auth) and never logged; the URL loses any user information.
-	u, err := url.Parse(e.eventURL)
+	// The token is a header (e.auth) and never logged; the URLs lose any user information.
+	u, err := url.Parse(e.targets[0].eventURL)
 	if err != nil {
 		return fmt.Errorf("endpoint: %w", err) // built from the validated endpoint
 	}
-	dest := []zap.Field{zap.String("transport", u.Scheme), zap.String("endpoint", destlog.WithoutSecrets(u)),
-		zap.String("format", e.cfg.Format), zap.Bool("ack", e.cfg.Ack.Enabled)}
+	dest := []zap.Field{zap.String("transport", u.Scheme)}
+	if e.balance == nil {
+		dest = append(dest, zap.String("endpoint", destlog.WithoutSecrets(u)))
+	} else {
+		var names []string
+		for _, t := range e.targets {
+			names = append(names, t.name+pathEvent)
+		}
+		dest = append(dest, zap.Strings("endpoints", names), zap.String("balance", e.cfg.Balance.Mode),
+			zap.Duration("hold_down", e.cfg.Balance.HoldDown))
+	}
+	dest = append(dest, zap.String("format", e.cfg.Format), zap.Bool("ack", e.cfg.Ack.Enabled))
 	if e.cfg.Index != "" {
 		dest = append(dest, zap.String("index", e.cfg.Index))
 	}
 	destlog.Log(e.logger, e.cfg.QueueConfig, dest...)
-	if e.cfg.Ack.Enabled {
-		e.wg.Go(func() { e.acks.run(e.cfg.Ack.PollInterval, e.stopping) })
-	}
-	if e.cfg.HealthCheck {
-		e.wg.Go(e.checkHealth)
+	for _, t := range e.targets {
+		if e.cfg.Ack.Enabled {
+			e.wg.Go(func() { t.acks.run(e.cfg.Ack.PollInterval, e.stopping) })
+		}
+		if e.cfg.HealthCheck {
+			e.wg.Go(func() { e.checkHealth(t.health) })
+		}
 	}
 	return nil
 }
@@ -242,6 +268,9 @@ func (e *hecExporter) beginShutdown() { e.stopOnce.Do(func() { close(e.stopping)
 func (e *hecExporter) shutdown(context.Context) error {
 	e.beginShutdown()
 	e.wg.Wait()
+	if e.balance != nil {
+		_ = e.balance.Close()
+	}
 	if e.client != nil {
 		e.client.CloseIdleConnections()
 	}
@@ -250,7 +279,7 @@ func (e *hecExporter) shutdown(context.Context) error {
 
 // checkHealth asks HEC whether it is healthy and only logs the answer: a SIEM that is down at start
 // must not keep the collector (and every other pipeline) from starting; the queue holds the data.
-func (e *hecExporter) checkHealth() {
+func (e *hecExporter) checkHealth(health string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	go func() {
@@ -260,7 +289,7 @@ func (e *hecExporter) checkHealth() {
 		case <-ctx.Done():
 		}
 	}()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, e.health, http.NoBody)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, health, http.NoBody)
 	if err != nil {
 		e.logger.Warn("HEC health check: cannot build the request", zap.Error(err))
 		return
@@ -269,17 +298,17 @@ func (e *hecExporter) checkHealth() {
 	resp, err := e.client.Do(req)
 	if err != nil {
 		e.logger.Warn("HEC health check failed: endpoint unreachable; events stay queued until it answers",
-			zap.String("url", e.health), zap.Error(err))
+			zap.String("url", health), zap.Error(err))
 		return
 	}
 	defer resp.Body.Close()
 	hr := readAnswer(resp)
 	if resp.StatusCode == http.StatusOK {
-		e.logger.Info("HEC health check passed", zap.String("url", e.health), zap.String("text", hr.Text))
+		e.logger.Info("HEC health check passed", zap.String("url", health), zap.String("text", hr.Text))
 		return
 	}
 	e.logger.Warn("HEC health check: endpoint not healthy; events stay queued until it accepts them",
-		zap.String("url", e.health), zap.Int("status", resp.StatusCode), zap.Int("code", hr.code()), zap.String("text", hr.Text))
+		zap.String("url", health), zap.Int("status", resp.StatusCode), zap.Int("code", hr.code()), zap.String("text", hr.Text))
 }
 
 func (e *hecExporter) headers(req *http.Request) {
@@ -318,7 +347,21 @@ func (e *hecExporter) sendBatch(ctx context.Context, b *delivery.Batch) error {
 		return nil
 	}
 	recs := b.Records()
-	res := e.pusher.Push(ctx, recs)
+	i := 0
+	if e.balance != nil {
+		i = e.balance.Order()[0]
+	}
+	t := e.targets[i]
+	res := t.pusher.Push(ctx, recs)
+	if e.balance != nil {
+		// An endpoint that is unreachable or overloaded (a retry verdict) is held down, and the
+		// retry of what it did not take goes to the next one.
+		if len(res.Pending) > 0 && !res.Auth {
+			e.balance.Fail(ctx, i, res.Cause)
+		} else {
+			e.balance.Use(ctx, i)
+		}
+	}
 
 	if !e.cfg.Ack.Enabled {
 		for _, d := range res.Delivered {
@@ -326,7 +369,7 @@ func (e *hecExporter) sendBatch(ctx context.Context, b *delivery.Batch) error {
 		}
 		return res.Error(recs)
 	}
-	unacked := e.awaitAcks(ctx, res.Delivered)
+	unacked := e.awaitAcks(ctx, t.acks, res.Delivered)
 	if len(unacked) > 0 {
 		if len(res.Pending) == 0 {
 			res.Cause = fmt.Errorf("indexer acknowledgement not received within %s for %d events; resending them", e.cfg.Ack.Timeout, len(unacked))
@@ -336,9 +379,9 @@ func (e *hecExporter) sendBatch(ctx context.Context, b *delivery.Batch) error {
 	return res.Error(recs)
 }
 
-// post sends one body and reads the answer into a verdict.
-func (e *hecExporter) post(ctx context.Context, body []byte) delivery.Verdict {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.eventURL, bytes.NewReader(body))
+// post sends one body to eventURL and reads the answer into a verdict.
+func (e *hecExporter) post(ctx context.Context, eventURL string, body []byte) delivery.Verdict {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, eventURL, bytes.NewReader(body))
 	if err != nil {
 		return delivery.Verdict{Kind: delivery.Reject, Reason: delivery.ReasonRejected, Err: err}
 	}
@@ -371,7 +414,7 @@ func (e *hecExporter) post(ctx context.Context, body []byte) delivery.Verdict {
 
 // awaitAcks waits until every delivered batch is acknowledged, ack.timeout passes, or shutdown
 // begins, and returns the items of the batches not acknowledged.
-func (e *hecExporter) awaitAcks(ctx context.Context, delivered []delivery.DeliveredBatch) []int {
+func (e *hecExporter) awaitAcks(ctx context.Context, acks *ackTracker, delivered []delivery.DeliveredBatch) []int {
 	type waiter struct {
 		b  delivery.DeliveredBatch
 		ch <-chan struct{}
@@ -387,7 +430,7 @@ func (e *hecExporter) awaitAcks(ctx context.Context, delivered []delivery.Delive
 				zap.Int("events", len(b.Items)))
 			continue
 		}
-		waiters = append(waiters, waiter{b: b, ch: e.acks.add(b.Ack)})
+		waiters = append(waiters, waiter{b: b, ch: acks.add(b.Ack)})
 	}
 	timer := time.NewTimer(e.cfg.Ack.Timeout)
 	defer timer.Stop()
@@ -409,7 +452,7 @@ func (e *hecExporter) awaitAcks(ctx context.Context, delivered []delivery.Delive
 			select {
 			case <-w.ch:
 			default:
-				e.acks.remove(w.b.Ack)
+				acks.remove(w.b.Ack)
 				e.tel.AckTimeouts.Add(ctx, 1, e.tel.ID)
 				unacked = append(unacked, w.b.Items...)
 				continue

@@ -44,6 +44,7 @@ func createDefaultConfig() component.Config {
 		ClientConfig:     client,
 		QueueConfig:      delivery.QueueConfig(),
 		RetryConfig:      delivery.RetryConfig(),
+		Balance:          delivery.DefaultBalanceConfig(),
 		Format:           FormatJSON,
 		CEF:              secformat.DefaultCEFConfig(),
 		Source:           defaultSource,

@@ -36,6 +36,7 @@ const (
 // acknowledgement counters. Every series carries exporter=<id>.
 type Telemetry struct {
 	*delivery.HTTPTelemetry
+	*delivery.BalanceTelemetry
 	EventsAcked    metric.Int64Counter
 	AckTimeouts    metric.Int64Counter
 	AckUnavailable metric.Int64Counter
@@ -44,7 +45,7 @@ type Telemetry struct {
 // NewTelemetry creates the instruments from the component's MeterProvider.
 func NewTelemetry(set component.TelemetrySettings, id component.ID) (*Telemetry, error) {
 	b := instruments.New(set, ScopeName)
-	t := &Telemetry{HTTPTelemetry: delivery.NewHTTPTelemetry(b, MetricPrefix, id)}
+	t := &Telemetry{HTTPTelemetry: delivery.NewHTTPTelemetry(b, MetricPrefix, id), BalanceTelemetry: delivery.NewBalanceTelemetry(b, MetricPrefix, id)}
 	t.EventsAcked = b.Counter(MetricEventsAcked, "Log records whose batch Splunk acknowledged (indexer acknowledgement).", "{record}")
 	t.AckTimeouts = b.Counter(MetricAckTimeouts, "Batches not acknowledged within ack.timeout; they are resent.", "{request}")
 	t.AckUnavailable = b.Counter(MetricAckUnavailable, "Batches accepted without an ackId although ack.enabled is true (acknowledgement disabled on the token).", "{request}")
