@@ -1,6 +1,8 @@
 package securitywebhookexporter // import "github.com/unified-ot/otelcol-siem/exporter/securitywebhookexporter"
 
 import (
+	"github.com/unified-ot/otelcol-siem/internal/delivery"
+
 	"errors"
 	"fmt"
 	"net/url"
@@ -29,9 +31,14 @@ const (
 type Config struct {
 	// ClientConfig is the HTTP client: endpoint (the full URL events are POSTed to), tls, headers,
 	// auth (an authenticator extension, e.g. bearertokenauth), timeout, compression, proxy_url...
-	ClientConfig confighttp.ClientConfig                                  `mapstructure:",squash"`
-	QueueConfig  configoptional.Optional[exporterhelper.QueueBatchConfig] `mapstructure:"sending_queue"`
-	RetryConfig  configretry.BackOffConfig                                `mapstructure:"retry_on_failure"`
+	ClientConfig confighttp.ClientConfig `mapstructure:",squash"`
+	// Endpoints are several URLs instead of endpoint, used as Balance says; they share the HTTP
+	// client settings.
+	Endpoints []string `mapstructure:"endpoints"`
+	// Balance says how several endpoints share the events.
+	Balance     delivery.BalanceConfig                                   `mapstructure:"balance"`
+	QueueConfig configoptional.Optional[exporterhelper.QueueBatchConfig] `mapstructure:"sending_queue"`
+	RetryConfig configretry.BackOffConfig                                `mapstructure:"retry_on_failure"`
 
 	// Format of a request body: json_array or ndjson.
 	Format string `mapstructure:"format"`
@@ -47,15 +54,20 @@ var _ component.Config = (*Config)(nil)
 func (cfg *Config) Validate() error {
 	var errs []error
 	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
-	if cfg.ClientConfig.Endpoint == "" {
-		add("endpoint: required (the URL events are POSTed to)")
-	} else if u, err := url.Parse(cfg.ClientConfig.Endpoint); err != nil {
-		add("endpoint: %q is not a URL: %w", cfg.ClientConfig.Endpoint, err)
-	} else if u.Scheme != "http" && u.Scheme != "https" {
-		add("endpoint: %q: scheme must be http or https", cfg.ClientConfig.Endpoint)
-	} else if u.Host == "" {
-		add("endpoint: %q has no host", cfg.ClientConfig.Endpoint)
+	switch {
+	case cfg.ClientConfig.Endpoint != "" && len(cfg.Endpoints) > 0:
+		add("endpoints: set either endpoint (one URL) or endpoints (several), not both")
+	case cfg.ClientConfig.Endpoint == "" && cfg.Endpoints == nil:
+		add("endpoint: required (the URL events are POSTed to), or endpoints: a list")
+	case cfg.ClientConfig.Endpoint != "":
+		if err := checkURL(cfg.ClientConfig.Endpoint); err != nil {
+			add("endpoint: %w", err)
+		}
 	}
+	if cfg.Endpoints != nil {
+		errs = append(errs, delivery.CheckEndpoints(cfg.Endpoints, checkURL)...)
+	}
+	errs = append(errs, cfg.Balance.Check()...)
 	switch cfg.Format {
 	case FormatJSONArray, FormatNDJSON:
 	default:
@@ -65,4 +77,25 @@ func (cfg *Config) Validate() error {
 		add("max_content_length: must be at least %d bytes, got %d", minContentLength, cfg.MaxContentLength)
 	}
 	return errors.Join(errs...)
+}
+
+func checkURL(endpoint string) error {
+	u, err := url.Parse(endpoint)
+	switch {
+	case err != nil:
+		return fmt.Errorf("%q is not a URL: %w", endpoint, err)
+	case u.Scheme != "http" && u.Scheme != "https":
+		return fmt.Errorf("%q: scheme must be http or https", endpoint)
+	case u.Host == "":
+		return fmt.Errorf("%q has no host", endpoint)
+	}
+	return nil
+}
+
+// endpointList is the URLs to send to: endpoints, or the one endpoint.
+func (cfg *Config) endpointList() []string {
+	if len(cfg.Endpoints) > 0 {
+		return cfg.Endpoints
+	}
+	return []string{cfg.ClientConfig.Endpoint}
 }

@@ -41,7 +41,9 @@ type webhookExporter struct {
 	ua          string
 	json        *secformat.JSON
 	tel         *metadata.Telemetry
-	pusher      *delivery.Pusher
+	pushers     []*delivery.Pusher // one per endpoint
+	names       []string           // per endpoint, its scheme, host and port: what logs and metrics name
+	balance     *delivery.Balancer // nil with one endpoint
 	converter   *delivery.Converter
 }
 
@@ -63,17 +65,17 @@ func newExporter(cfg *Config, set exporter.Settings) (*webhookExporter, error) {
 	if e.tel, err = metadata.NewTelemetry(set.TelemetrySettings, set.ID); err != nil {
 		return nil, err
 	}
-	e.pusher = &delivery.Pusher{
-		Framing:          e.framing,
-		MaxContentLength: cfg.MaxContentLength,
-		MinShrink:        minShrink,
-		Post:             e.post,
-		Shrink:           func(rec []byte, max int) []byte { return delivery.CutJSON(nil, rec, nil, max) },
-		Tel:              e.tel.HTTPTelemetry,
-		Logger:           e.logger,
-		AuthMessage:      "the webhook refused the credentials; events stay queued until they are fixed",
-		ShrinkMessage:    "the webhook answered 413 for a single event; sending it truncated (lower max_content_length to match the server)",
-		DropMessage:      "the webhook rejected events; they are dropped",
+	for _, endpoint := range cfg.endpointList() {
+		e.pushers = append(e.pushers, e.newPusher(endpoint))
+		u, err := url.Parse(endpoint)
+		if err != nil {
+			return nil, err // Validate parsed it already
+		}
+		// Only the server is named: a webhook URL often carries a secret in its path or query.
+		e.names = append(e.names, destlog.Origin(u))
+	}
+	if len(e.pushers) > 1 {
+		e.balance = delivery.NewBalancer(cfg.Balance, e.names, "webhook", e.logger, e.tel.BalanceTelemetry)
 	}
 	maxItem := e.framing.MaxItem(cfg.MaxContentLength)
 	e.converter = &delivery.Converter{
@@ -88,6 +90,22 @@ func newExporter(cfg *Config, set exporter.Settings) (*webhookExporter, error) {
 	return e, nil
 }
 
+// newPusher is the HTTP discipline towards one endpoint.
+func (e *webhookExporter) newPusher(endpoint string) *delivery.Pusher {
+	return &delivery.Pusher{
+		Framing:          e.framing,
+		MaxContentLength: e.cfg.MaxContentLength,
+		MinShrink:        minShrink,
+		Post:             func(ctx context.Context, body []byte) delivery.Verdict { return e.post(ctx, endpoint, body) },
+		Shrink:           func(rec []byte, max int) []byte { return delivery.CutJSON(nil, rec, nil, max) },
+		Tel:              e.tel.HTTPTelemetry,
+		Logger:           e.logger,
+		AuthMessage:      "the webhook refused the credentials; events stay queued until they are fixed",
+		ShrinkMessage:    "the webhook answered 413 for a single event; sending it truncated (lower max_content_length to match the server)",
+		DropMessage:      "the webhook rejected events; they are dropped",
+	}
+}
+
 func (e *webhookExporter) start(ctx context.Context, host component.Host) error {
 	client, err := e.cfg.ClientConfig.ToClient(ctx, host.GetExtensions(), e.set.TelemetrySettings)
 	if err != nil {
@@ -96,17 +114,25 @@ func (e *webhookExporter) start(ctx context.Context, host component.Host) error 
 	e.client = client
 	// Only the server is named: many webhook URLs carry a secret in their path or query, and the
 	// headers (and auth) hold credentials.
-	u, err := url.Parse(e.cfg.ClientConfig.Endpoint)
+	u, err := url.Parse(e.cfg.endpointList()[0])
 	if err != nil {
 		return fmt.Errorf("endpoint: %w", err) // Validate parsed it already
 	}
-	destlog.Log(e.logger, e.cfg.QueueConfig,
-		zap.String("transport", u.Scheme), zap.String("endpoint", destlog.Origin(u)),
-		zap.String("format", e.cfg.Format))
+	dest := []zap.Field{zap.String("transport", u.Scheme)}
+	if e.balance == nil {
+		dest = append(dest, zap.String("endpoint", e.names[0]))
+	} else {
+		dest = append(dest, zap.Strings("endpoints", e.names), zap.String("balance", e.cfg.Balance.Mode),
+			zap.Duration("hold_down", e.cfg.Balance.HoldDown))
+	}
+	destlog.Log(e.logger, e.cfg.QueueConfig, append(dest, zap.String("format", e.cfg.Format))...)
 	return nil
 }
 
 func (e *webhookExporter) shutdown(context.Context) error {
+	if e.balance != nil {
+		_ = e.balance.Close()
+	}
 	if e.client != nil {
 		e.client.CloseIdleConnections()
 	}
@@ -132,15 +158,28 @@ func (e *webhookExporter) sendBatch(ctx context.Context, b *delivery.Batch) erro
 		return nil
 	}
 	recs := b.Records()
-	res := e.pusher.Push(ctx, recs)
+	i := 0
+	if e.balance != nil {
+		i = e.balance.Order()[0]
+	}
+	res := e.pushers[i].Push(ctx, recs)
+	if e.balance != nil {
+		// An endpoint that is unreachable or overloaded (a retry verdict) is held down, and the
+		// retry of what it did not take goes to the next one.
+		if len(res.Pending) > 0 && !res.Auth {
+			e.balance.Fail(ctx, i, res.Cause)
+		} else {
+			e.balance.Use(ctx, i)
+		}
+	}
 	for _, d := range res.Delivered {
 		e.tel.Sent(ctx, len(d.Items))
 	}
 	return res.Error(recs)
 }
 
-func (e *webhookExporter) post(ctx context.Context, body []byte) delivery.Verdict {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.cfg.ClientConfig.Endpoint, bytes.NewReader(body))
+func (e *webhookExporter) post(ctx context.Context, endpoint string, body []byte) delivery.Verdict {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, bytes.NewReader(body))
 	if err != nil {
 		return delivery.Verdict{Kind: delivery.Reject, Reason: delivery.ReasonRejected, Err: err}
 	}

@@ -32,6 +32,7 @@ func createDefaultConfig() component.Config {
 		ClientConfig:     client,
 		QueueConfig:      delivery.QueueConfig(),
 		RetryConfig:      delivery.RetryConfig(),
+		Balance:          delivery.DefaultBalanceConfig(),
 		Format:           FormatJSONArray,
 		MaxContentLength: defaultContentLength,
 	}

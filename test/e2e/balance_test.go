@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/unified-ot/otelcol-siem/internal/hectest"
 	"github.com/unified-ot/otelcol-siem/internal/testcollector"
 	"github.com/unified-ot/otelcol-siem/internal/testpeers"
 )
@@ -150,4 +151,118 @@ func TestFailoverBetweenTwoRsyslogs(t *testing.T) {
 		t.Errorf("endpoint_switches{endpoint=B} = %v (%v), want >= 1", sw, err)
 	}
 	col.Stop(30 * time.Second)
+}
+
+// startHECPair starts the binary sending to two HEC emulators through splunk_hec_sec's endpoints.
+func startHECPair(t *testing.T, a, b *hectest.Emulator, mode string, holdDown time.Duration, env map[string]string) *testcollector.Collector {
+	t.Helper()
+	configs := []string{testcollector.RepoRoot() + "/otelcol-config.yaml",
+		`yaml:exporters::splunk_hec_sec::endpoint: ""`,
+		fmt.Sprintf("yaml:exporters::splunk_hec_sec::endpoints: [%s, %s]", a.URL(), b.URL()),
+		fmt.Sprintf("yaml:exporters::splunk_hec_sec::balance: {mode: %s, hold_down: %s}", mode, holdDown),
+	}
+	e := map[string]string{"OTELCOL_SIEM_EXPORTERS": "[splunk_hec_sec]", "OTELCOL_SIEM_HEC_TOKEN": hecRightToken}
+	for k, v := range env {
+		e[k] = v
+	}
+	return testcollector.Start(t, testcollector.Options{Configs: configs, Env: e})
+}
+
+// union adds up what the emulators received of ids (the events of one phase of a test).
+func union(t *testing.T, ids []string, ems ...*hectest.Emulator) map[string]int {
+	want := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		want[id] = true
+	}
+	got := map[string]int{}
+	for _, em := range ems {
+		for id, n := range hecIDs(t, em) {
+			if want[id] {
+				got[id] += n
+			}
+		}
+	}
+	return got
+}
+
+func waitUnion(t *testing.T, ids []string, timeout time.Duration, ems ...*hectest.Emulator) lossTally {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		r := countLoss(ids, union(t, ids, ems...))
+		if r.lost == 0 || time.Now().After(deadline) {
+			return r
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// TestSplunkHECFailoverOn503Storm (issue 17): splunk_hec_sec with two HEC emulators in failover.
+// A answers 503 to everything: the flow moves to B, nothing lost or duplicated; A healthy again
+// and past the hold-down, the flow returns to it.
+func TestSplunkHECFailoverOn503Storm(t *testing.T) {
+	const holdDown = 3 * time.Second
+	a := newHECEmulator(t, hectest.Config{Token: hecRightToken})
+	b := newHECEmulator(t, hectest.Config{Token: hecRightToken})
+	col := startHECPair(t, a, b, "failover", holdDown, nil)
+
+	ids1 := sendUniqueFailedLogins(t, col, "hecfo1", 0, 500)
+	if r := waitHEC(t, a, ids1, 30*time.Second); r.lost != 0 || len(hecIDs(t, b)) != 0 {
+		t.Fatalf("both up: A lost %d, B got %d; want all at A", r.lost, len(hecIDs(t, b)))
+	}
+	busy := hectest.FaultBusy
+	a.FailAll(&busy)
+	stormAt := time.Now()
+	ids2 := sendUniqueFailedLogins(t, col, "hecfo2", 0, 1000)
+	r := waitUnion(t, ids2, 45*time.Second, a, b)
+	reportLoss(t, "HEC failover between two endpoints: A in a 503 storm", r,
+		fmt.Sprintf("at B %d of %d; hold_down %s", countLoss(ids2, hecIDs(t, b)).received, len(ids2), holdDown))
+	if r.dup != 0 {
+		t.Errorf("%d duplicates, want 0: a 503 accepted nothing", r.dup)
+	}
+	a.FailAll(nil)
+	time.Sleep(time.Until(stormAt.Add(holdDown + time.Second)))
+	ids3 := sendUniqueFailedLogins(t, col, "hecfo3", 0, 500)
+	r = waitUnion(t, ids3, 30*time.Second, a, b)
+	atA := countLoss(ids3, hecIDs(t, a)).received
+	reportLoss(t, "HEC failover: A healthy again, after the hold-down", r, fmt.Sprintf("at A %d of %d", atA, len(ids3)))
+	if atA != len(ids3) {
+		t.Errorf("after the hold-down A got %d of %d", atA, len(ids3))
+	}
+	sw, err := col.Metric("otelcol_exporter_splunk_hec_sec_endpoint_switches", `endpoint="`+b.URL()+`"`)
+	if err != nil || sw < 1 {
+		t.Errorf("endpoint_switches{endpoint=B} = %v (%v), want >= 1", sw, err)
+	}
+}
+
+// TestSplunkHECRoundRobinAckLoss (issue 17): two HEC emulators with indexer acknowledgement in
+// round robin; A loses three acks. Every event arrives; the batches of the lost acks are resent
+// (duplicates, counted), none lost.
+func TestSplunkHECRoundRobinAckLoss(t *testing.T) {
+	a := newHECEmulator(t, hectest.Config{Token: hecRightToken, AckEnabled: true})
+	b := newHECEmulator(t, hectest.Config{Token: hecRightToken, AckEnabled: true})
+	a.LoseAcks(3, false)
+	col := startHECPair(t, a, b, "round_robin", 3*time.Second, map[string]string{
+		"OTELCOL_SIEM_HEC_ACK": "true", "OTELCOL_SIEM_HEC_ACK_POLL_INTERVAL": "200ms", "OTELCOL_SIEM_HEC_ACK_TIMEOUT": "2s",
+	})
+	var ids []string
+	for i := range 10 {
+		ids = append(ids, sendUniqueFailedLogins(t, col, "hecrr", i*100, 100)...)
+		time.Sleep(300 * time.Millisecond)
+	}
+	timeouts := metricReaches(t, col, 3, 30*time.Second, metricHECAckTimeouts)
+	// Counted once the queue is empty: the resent batches have arrived and been acknowledged.
+	if v, err := col.WaitMetric(0, 30*time.Second, metricQueueSize, hecExporterLabel); err != nil || v != 0 {
+		t.Errorf("queue size = %v (%v), want 0", v, err)
+	}
+	r := waitUnion(t, ids, 30*time.Second, a, b)
+	reportLoss(t, "HEC round robin over two endpoints with acknowledgement, 3 acks lost at A", r,
+		fmt.Sprintf("at A %d, at B %d; %.0f ack timeouts, each resending its batch", countLoss(ids, hecIDs(t, a)).received,
+			countLoss(ids, hecIDs(t, b)).received, timeouts))
+	if countLoss(ids, hecIDs(t, a)).received == 0 || countLoss(ids, hecIDs(t, b)).received == 0 {
+		t.Error("round robin: both endpoints should get batches")
+	}
+	if r.maxCopies > 4 {
+		t.Errorf("an event arrived %d times; each lost ack costs one resend (3 lost)", r.maxCopies)
+	}
 }

@@ -27,11 +27,12 @@ const MetricPrefix = "otelcol_exporter_security_webhook"
 // carries exporter=<id>.
 type Telemetry struct {
 	*delivery.HTTPTelemetry
+	*delivery.BalanceTelemetry
 }
 
 // NewTelemetry creates the instruments from the component's MeterProvider.
 func NewTelemetry(set component.TelemetrySettings, id component.ID) (*Telemetry, error) {
 	b := instruments.New(set, ScopeName)
-	t := &Telemetry{HTTPTelemetry: delivery.NewHTTPTelemetry(b, MetricPrefix, id)}
+	t := &Telemetry{HTTPTelemetry: delivery.NewHTTPTelemetry(b, MetricPrefix, id), BalanceTelemetry: delivery.NewBalanceTelemetry(b, MetricPrefix, id)}
 	return t, b.Err
 }
