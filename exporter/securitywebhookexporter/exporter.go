@@ -173,7 +173,7 @@ func (e *webhookExporter) sendBatch(ctx context.Context, b *delivery.Batch) erro
 		}
 	}
 	for _, d := range res.Delivered {
-		e.tel.Sent(ctx, len(d.Items))
+		e.tel.Sent(ctx, len(d.Items), e.tel.EndpointAttrs(e.names[i]))
 	}
 	return res.Error(recs)
 }

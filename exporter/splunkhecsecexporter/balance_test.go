@@ -60,6 +60,8 @@ func TestHECFailoverOn503Storm(t *testing.T) {
 	assert.Zero(t, b.Compare(storm, eventID).Duplicates)
 	assert.EqualValues(t, 1, h.counter(t, prefix+"_endpoint_failures", attribute.String(delivery.AttrEndpoint, a.URL())))
 	assert.EqualValues(t, 1, h.counter(t, prefix+"_endpoint_switches", attribute.String(delivery.AttrEndpoint, b.URL())))
+	assert.EqualValues(t, len(storm), h.counter(t, prefix+"_events_sent", attribute.String(delivery.AttrEndpoint, b.URL())),
+		"events_sent per endpoint")
 
 	a.FailAll(nil)
 	time.Sleep(holdDown)

@@ -365,11 +365,11 @@ func (e *hecExporter) sendBatch(ctx context.Context, b *delivery.Batch) error {
 
 	if !e.cfg.Ack.Enabled {
 		for _, d := range res.Delivered {
-			e.tel.Sent(ctx, len(d.Items))
+			e.tel.Sent(ctx, len(d.Items), e.tel.EndpointAttrs(t.name))
 		}
 		return res.Error(recs)
 	}
-	unacked := e.awaitAcks(ctx, t.acks, res.Delivered)
+	unacked := e.awaitAcks(ctx, t, res.Delivered)
 	if len(unacked) > 0 {
 		if len(res.Pending) == 0 {
 			res.Cause = fmt.Errorf("indexer acknowledgement not received within %s for %d events; resending them", e.cfg.Ack.Timeout, len(unacked))
@@ -414,7 +414,8 @@ func (e *hecExporter) post(ctx context.Context, eventURL string, body []byte) de
 
 // awaitAcks waits until every delivered batch is acknowledged, ack.timeout passes, or shutdown
 // begins, and returns the items of the batches not acknowledged.
-func (e *hecExporter) awaitAcks(ctx context.Context, acks *ackTracker, delivered []delivery.DeliveredBatch) []int {
+func (e *hecExporter) awaitAcks(ctx context.Context, t *hecTarget, delivered []delivery.DeliveredBatch) []int {
+	acks, at := t.acks, e.tel.EndpointAttrs(t.name)
 	type waiter struct {
 		b  delivery.DeliveredBatch
 		ch <-chan struct{}
@@ -425,7 +426,7 @@ func (e *hecExporter) awaitAcks(ctx context.Context, acks *ackTracker, delivered
 			// Accepted without an ackId: the token has acknowledgement off. Resending would index
 			// the batch again on every attempt, so it counts as delivered, loudly.
 			e.tel.AckUnavailable.Add(ctx, 1, e.tel.ID)
-			e.tel.Sent(ctx, len(b.Items))
+			e.tel.Sent(ctx, len(b.Items), at)
 			e.logger.Error("HEC accepted a batch without an ackId although ack.enabled is true: indexer acknowledgement is off for this token; delivery is not confirmed (enable it on the token or set ack.enabled: false)",
 				zap.Int("events", len(b.Items)))
 			continue
@@ -459,7 +460,7 @@ func (e *hecExporter) awaitAcks(ctx context.Context, acks *ackTracker, delivered
 			}
 		}
 		e.tel.EventsAcked.Add(ctx, int64(len(w.b.Items)), e.tel.ID)
-		e.tel.Sent(ctx, len(w.b.Items))
+		e.tel.Sent(ctx, len(w.b.Items), at)
 	}
 	if len(unacked) > 0 {
 		e.logger.Warn("HEC did not acknowledge batches in time; they will be resent (duplicates possible, no loss)",

@@ -63,9 +63,10 @@ func NewHTTPTelemetry(b *instruments.Builder, prefix string, id component.ID) *H
 	return t
 }
 
-// Sent counts n records delivered.
-func (t *HTTPTelemetry) Sent(ctx context.Context, n int) {
-	t.EventsSent.Add(ctx, int64(n), t.ID)
+// Sent counts n records delivered to the endpoint whose option (BalanceTelemetry.EndpointAttrs)
+// is at.
+func (t *HTTPTelemetry) Sent(ctx context.Context, n int, at metric.MeasurementOption) {
+	t.EventsSent.Add(ctx, int64(n), at)
 }
 
 // Truncated counts n records cut to fit.
