@@ -37,7 +37,7 @@ PKG_ARCH    := $(shell $(GO) env GOARCH)
 PKG_MAINTAINER ?= otelcol-siem maintainers
 PKG_DIR     := _build/packages
 
-.PHONY: help build demo run test unit-test e2e-test reliability lint bench bench-e2e peers tools clean package package-test
+.PHONY: help build demo run test unit-test rules-test e2e-test reliability lint bench bench-e2e peers tools clean package package-test
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -57,11 +57,19 @@ _build/secevent-demo: $(BUILD_INPUTS)
 run: build ## start the collector with otelcol-config.yaml (Ctrl-C stops it)
 	$(BIN) --config $(CONFIG)
 
-test: unit-test e2e-test ## run every test: unit, then end to end on the ocb-built binary with real peers
+test: unit-test rules-test e2e-test ## run every test: unit, the alerting rules (promtool), then end to end on the ocb-built binary with real peers
 
 unit-test: ## unit tests of both modules (no peers, no binary)
 	$(GO) test -count=1 ./...
 	cd secevent && $(GO) test -count=1 ./...
+
+# promtool from Debian's prometheus package, unpacked by .ci/install-peers.sh.
+PROMTOOL ?= /opt/promtool/usr/bin/promtool
+RULES := deploy/prometheus/otelcol-siem.rules.yaml
+
+rules-test: peers ## check the Prometheus alerting rules and run their unit tests with promtool
+	$(PROMTOOL) check rules $(RULES)
+	cd deploy/prometheus && $(PROMTOOL) test rules otelcol-siem.rules.test.yaml
 
 e2e-test: build _build/secevent-demo peers ## end-to-end tests (tag e2e) against the ocb-built binary and real syslog peers
 	OTELCOL_SIEM_BIN=$(CURDIR)/$(BIN) SECEVENT_DEMO_BIN=$(CURDIR)/_build/secevent-demo $(GO) test -tags e2e -count=1 -p 1 -timeout 40m $(E2E_PKGS)
@@ -76,8 +84,9 @@ reliability: build _build/secevent-demo peers ## run the e2e suite and the power
 # The e2e tests need rsyslog, syslog-ng and liblognorm's lognormalizer. They are installed from
 # Debian's archive by .ci/install-peers.sh, which needs root (apt-get) and touches no system service.
 peers: ## install the real syslog peers (Debian 12, root) if they are missing
-	@if [ -x /opt/rsyslog/usr/sbin/rsyslogd ] && command -v syslog-ng >/dev/null && command -v lognormalizer >/dev/null; then \
-	  echo "peers: rsyslog, syslog-ng and lognormalizer are installed"; \
+	@if [ -x /opt/rsyslog/usr/sbin/rsyslogd ] && command -v syslog-ng >/dev/null && command -v lognormalizer >/dev/null \
+	  && [ -x /opt/promtool/usr/bin/promtool ]; then \
+	  echo "peers: rsyslog, syslog-ng, lognormalizer and promtool are installed"; \
 	elif [ "$$(id -u)" = 0 ]; then bash .ci/install-peers.sh; \
 	else echo "peers: missing; run 'sudo bash .ci/install-peers.sh' once (apt-get needs root)" >&2; exit 1; fi
 

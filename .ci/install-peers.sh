@@ -5,6 +5,8 @@
 #   liblognorm-utils                apt-installed (lognormalizer: the CEF oracle, liblognorm 2.0.6)
 #   openssl                         apt-installed (manual TLS checks: openssl s_client; the harness itself
 #                                   generates certificates in Go and uses syslog-ng's ca-file())
+#   prometheus                      NOT installed but unpacked into /opt/promtool: only its promtool is
+#                                   used (make rules-test), and the package would bring a service
 #   rsyslog, rsyslog-gnutls,        NOT installed but unpacked into /opt/rsyslog, because Debian's
 #   rsyslog-openssl                 rsyslog and syslog-ng-core Conflict (both Provide system-log-daemon);
 #                                   their runtime libraries are apt-installed.
@@ -17,6 +19,7 @@
 set -eu
 
 RSYSLOG_DIR=/opt/rsyslog
+PROMTOOL_DIR=/opt/promtool
 STATE_DIR=/var/lib/otelcol-siem-peers
 export DEBIAN_FRONTEND=noninteractive
 
@@ -102,6 +105,24 @@ if [ "$have" != "$want" ] || [ ! -x "$RSYSLOG_DIR/usr/sbin/rsyslogd" ]; then
 	mv "$RSYSLOG_DIR.new" "$RSYSLOG_DIR"
 fi
 
+# promtool (Prometheus' rule checker, a static binary): unpack the archive's prometheus package.
+want_prom=$(apt-cache policy prometheus | awk '/Candidate:/ { print $2 }')
+[ -n "$want_prom" ] && [ "$want_prom" != "(none)" ] || fail "no prometheus candidate in the apt sources"
+if [ "$(cat "$PROMTOOL_DIR/.version" 2>/dev/null || true)" != "$want_prom" ] || [ ! -x "$PROMTOOL_DIR/usr/bin/promtool" ]; then
+	chown _apt "$WORK" 2>/dev/null || chmod 777 "$WORK"
+	(cd "$WORK" && run apt-get download -qq "prometheus=$want_prom")
+	rm -rf "$PROMTOOL_DIR.new"
+	mkdir -p "$PROMTOOL_DIR.new"
+	for f in "$WORK"/prometheus_*.deb; do
+		[ -f "$f" ] || fail "download of the prometheus package failed"
+		run dpkg-deb -x "$f" "$PROMTOOL_DIR.new"
+	done
+	echo "$want_prom" >"$PROMTOOL_DIR.new/.version"
+	rm -rf "$PROMTOOL_DIR"
+	mv "$PROMTOOL_DIR.new" "$PROMTOOL_DIR"
+fi
+"$PROMTOOL_DIR/usr/bin/promtool" --version >/dev/null 2>&1 || fail "$PROMTOOL_DIR/usr/bin/promtool does not run"
+
 # Check that what the tests load resolves (a missing runtime library shows here, not mid-test).
 moddir=$(ls -d "$RSYSLOG_DIR"/usr/lib/*/rsyslog 2>/dev/null | head -n 1)
 [ -n "$moddir" ] || fail "no rsyslog module folder under $RSYSLOG_DIR/usr/lib"
@@ -117,4 +138,4 @@ done
 rs=$("$RSYSLOG_DIR/usr/sbin/rsyslogd" -v 2>&1 | awk 'NR == 1 { print $1, $2 }')
 sng=$(syslog-ng --version 2>&1 | head -n 1)
 rm -f "$LOG"
-echo "install-peers: ok: $rs ($RSYSLOG_DIR, -M $moddir); $sng; lognormalizer (liblognorm $(dpkg-query -W -f '${Version}' liblognorm5))"
+echo "install-peers: ok: $rs ($RSYSLOG_DIR, -M $moddir); $sng; lognormalizer (liblognorm $(dpkg-query -W -f '${Version}' liblognorm5)); promtool $want_prom ($PROMTOOL_DIR)"
