@@ -67,9 +67,10 @@ unit-test: ## unit tests of both modules (no peers, no binary)
 PROMTOOL ?= /opt/promtool/usr/bin/promtool
 RULES := deploy/prometheus/otelcol-siem.rules.yaml
 
-rules-test: peers ## check the Prometheus alerting rules and run their unit tests with promtool
+rules-test: peers ## promtool: check the alerting rules, run their unit tests, parse the Grafana dashboard's queries
 	$(PROMTOOL) check rules $(RULES)
 	cd deploy/prometheus && $(PROMTOOL) test rules otelcol-siem.rules.test.yaml
+	PROMTOOL=$(PROMTOOL) $(GO) test -tags promtool -count=1 -run TestDashboardQueriesParse ./deploy/prometheus/
 
 e2e-test: build _build/secevent-demo peers ## end-to-end tests (tag e2e) against the ocb-built binary and real syslog peers
 	OTELCOL_SIEM_BIN=$(CURDIR)/$(BIN) SECEVENT_DEMO_BIN=$(CURDIR)/_build/secevent-demo $(GO) test -tags e2e -count=1 -p 1 -timeout 40m $(E2E_PKGS)
@@ -93,9 +94,9 @@ peers: ## install the real syslog peers (Debian 12, root) if they are missing
 lint: $(STATICCHECK) ## gofmt, go vet and staticcheck on both modules
 	@out=$$(gofmt -l $$(git ls-files -co --exclude-standard '*.go')); \
 	  if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
-	$(GO) vet ./... && $(GO) vet -tags e2e ./...
+	$(GO) vet ./... && $(GO) vet -tags e2e,promtool ./...
 	cd secevent && $(GO) vet ./...
-	$(STATICCHECK) ./... && $(STATICCHECK) -tags e2e ./...
+	$(STATICCHECK) ./... && $(STATICCHECK) -tags e2e,promtool ./...
 	cd secevent && $(STATICCHECK) ./...
 
 bench: $(BENCHSTAT) ## Go benchmarks (BENCH_COUNT runs each), summarised by benchstat into _out/bench.txt

@@ -1,6 +1,7 @@
 package prometheus_test
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -16,6 +17,7 @@ var collectorMetrics = []string{
 	"otelcol_exporter_queue_capacity",
 	"otelcol_exporter_sent_log_records",
 	"otelcol_receiver_refused_log_records",
+	"otelcol_receiver_accepted_log_records",
 }
 
 var (
@@ -70,8 +72,8 @@ func projectMetrics(t *testing.T) map[string]bool {
 	return names
 }
 
-// Every metric a rule or its test names is one the binary exports: a renamed metric must fail
-// here, not silently disarm an alert.
+// Every metric a rule, its test or a dashboard query names is one the binary exports: a renamed
+// metric must fail here, not silently disarm an alert or blank a panel.
 func TestRulesNameExportedMetrics(t *testing.T) {
 	known := projectMetrics(t)
 	for _, file := range []string{"otelcol-siem.rules.yaml", "otelcol-siem.rules.test.yaml"} {
@@ -79,22 +81,69 @@ func TestRulesNameExportedMetrics(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		text := string(raw)
-		for _, m := range nameRegexp.FindAllStringSubmatch(text, -1) {
-			re := regexp.MustCompile("^(?:" + m[1] + ")$")
-			matched := false
-			for name := range known {
-				matched = matched || re.MatchString(name)
-			}
-			if !matched {
-				t.Errorf("%s: __name__=~%q matches no exported metric", file, m[1])
-			}
+		checkMetricNames(t, file, string(raw), known)
+	}
+	checkMetricNames(t, dashboardFile, strings.Join(dashboardQueries(t), "\n"), known)
+}
+
+func checkMetricNames(t *testing.T, file, text string, known map[string]bool) {
+	t.Helper()
+	for _, m := range nameRegexp.FindAllStringSubmatch(text, -1) {
+		re := regexp.MustCompile("^(?:" + m[1] + ")$")
+		matched := false
+		for name := range known {
+			matched = matched || re.MatchString(name)
 		}
-		text = nameRegexp.ReplaceAllString(text, "")
-		for _, m := range metricInRule.FindAllString(text, -1) {
-			if !known[m] {
-				t.Errorf("%s names %s, which no component exports", file, m)
-			}
+		if !matched {
+			t.Errorf("%s: __name__=~%q matches no exported metric", file, m[1])
 		}
+	}
+	for _, m := range metricInRule.FindAllString(nameRegexp.ReplaceAllString(text, ""), -1) {
+		if !known[m] {
+			t.Errorf("%s names %s, which no component exports", file, m)
+		}
+	}
+}
+
+const dashboardFile = "../grafana/otelcol-siem.dashboard.json"
+
+// dashboardQueries returns the PromQL of every panel of the Grafana dashboard.
+func dashboardQueries(t *testing.T) []string {
+	t.Helper()
+	raw, err := os.ReadFile(dashboardFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var d struct {
+		Title  string `json:"title"`
+		UID    string `json:"uid"`
+		Panels []struct {
+			Title   string `json:"title"`
+			Targets []struct {
+				Expr string `json:"expr"`
+			} `json:"targets"`
+		} `json:"panels"`
+	}
+	if err := json.Unmarshal(raw, &d); err != nil {
+		t.Fatalf("%s does not load: %v", dashboardFile, err)
+	}
+	if d.Title == "" || d.UID == "" || len(d.Panels) == 0 {
+		t.Fatalf("%s: no title, uid or panels", dashboardFile)
+	}
+	var exprs []string
+	for _, p := range d.Panels {
+		if p.Title == "" || len(p.Targets) == 0 {
+			t.Errorf("panel %q has no title or no query", p.Title)
+		}
+		for _, tg := range p.Targets {
+			exprs = append(exprs, tg.Expr)
+		}
+	}
+	return exprs
+}
+
+func TestDashboardLoads(t *testing.T) {
+	if n := len(dashboardQueries(t)); n < 10 {
+		t.Errorf("the dashboard has %d queries", n)
 	}
 }
