@@ -86,41 +86,37 @@ if [ -e "$STATE_DIR/syslog-ng-installed-by-us" ]; then
 fi
 if [ -n "$OWN_POLICY" ]; then rm -f /usr/sbin/policy-rc.d; OWN_POLICY=""; fi
 
-# rsyslog: unpack the archive's current version unless that exact version is already unpacked.
-want=$(apt-cache policy rsyslog | awk '/Candidate:/ { print $2 }')
-[ -n "$want" ] && [ "$want" != "(none)" ] || fail "no rsyslog candidate in the apt sources"
-have=$(cat "$RSYSLOG_DIR/.version" 2>/dev/null || true)
-if [ "$have" != "$want" ] || [ ! -x "$RSYSLOG_DIR/usr/sbin/rsyslogd" ]; then
+# unpack DIR BIN PKG...: unpacks the archive's current version of the packages PKG (one source
+# package, one version) into DIR, unless that exact version is there already with DIR/BIN.
+unpack() {
+	dir=$1 bin=$2
+	shift 2
+	want=$(apt-cache policy "$1" | awk '/Candidate:/ { print $2 }')
+	[ -n "$want" ] && [ "$want" != "(none)" ] || fail "no $1 candidate in the apt sources"
+	[ "$(cat "$dir/.version" 2>/dev/null || true)" != "$want" ] || [ ! -x "$dir/$bin" ] || return 0
 	# apt-get download runs as the _apt user: give it the download folder.
 	chown _apt "$WORK" 2>/dev/null || chmod 777 "$WORK"
-	(cd "$WORK" && run apt-get download -qq "rsyslog=$want" "rsyslog-gnutls=$want" "rsyslog-openssl=$want")
-	rm -rf "$RSYSLOG_DIR.new"
-	mkdir -p "$RSYSLOG_DIR.new"
-	for f in "$WORK"/rsyslog_*.deb "$WORK"/rsyslog-gnutls_*.deb "$WORK"/rsyslog-openssl_*.deb; do
-		[ -f "$f" ] || fail "download of rsyslog packages failed (missing $f)"
-		run dpkg-deb -x "$f" "$RSYSLOG_DIR.new"
+	rm -f "$WORK"/*.deb
+	for p in "$@"; do
+		(cd "$WORK" && run apt-get download -qq "$p=$want")
 	done
-	echo "$want" >"$RSYSLOG_DIR.new/.version"
-	rm -rf "$RSYSLOG_DIR"
-	mv "$RSYSLOG_DIR.new" "$RSYSLOG_DIR"
-fi
+	rm -rf "$dir.new"
+	mkdir -p "$dir.new"
+	for p in "$@"; do
+		f=$(ls "$WORK/${p}_"*.deb 2>/dev/null | head -n 1)
+		[ -n "$f" ] || fail "download of $p failed"
+		run dpkg-deb -x "$f" "$dir.new"
+	done
+	echo "$want" >"$dir.new/.version"
+	rm -rf "$dir"
+	mv "$dir.new" "$dir"
+}
 
-# promtool (Prometheus' rule checker, a static binary): unpack the archive's prometheus package.
-want_prom=$(apt-cache policy prometheus | awk '/Candidate:/ { print $2 }')
-[ -n "$want_prom" ] && [ "$want_prom" != "(none)" ] || fail "no prometheus candidate in the apt sources"
-if [ "$(cat "$PROMTOOL_DIR/.version" 2>/dev/null || true)" != "$want_prom" ] || [ ! -x "$PROMTOOL_DIR/usr/bin/promtool" ]; then
-	chown _apt "$WORK" 2>/dev/null || chmod 777 "$WORK"
-	(cd "$WORK" && run apt-get download -qq "prometheus=$want_prom")
-	rm -rf "$PROMTOOL_DIR.new"
-	mkdir -p "$PROMTOOL_DIR.new"
-	for f in "$WORK"/prometheus_*.deb; do
-		[ -f "$f" ] || fail "download of the prometheus package failed"
-		run dpkg-deb -x "$f" "$PROMTOOL_DIR.new"
-	done
-	echo "$want_prom" >"$PROMTOOL_DIR.new/.version"
-	rm -rf "$PROMTOOL_DIR"
-	mv "$PROMTOOL_DIR.new" "$PROMTOOL_DIR"
-fi
+# rsyslog (see the top) and promtool (Prometheus' rule checker, a static binary, from the
+# prometheus package) are unpacked, not installed.
+unpack "$RSYSLOG_DIR" usr/sbin/rsyslogd rsyslog rsyslog-gnutls rsyslog-openssl
+unpack "$PROMTOOL_DIR" usr/bin/promtool prometheus
+want_prom=$(cat "$PROMTOOL_DIR/.version")
 "$PROMTOOL_DIR/usr/bin/promtool" --version >/dev/null 2>&1 || fail "$PROMTOOL_DIR/usr/bin/promtool does not run"
 
 # Check that what the tests load resolves (a missing runtime library shows here, not mid-test).

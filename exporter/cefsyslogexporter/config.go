@@ -137,21 +137,8 @@ func (cfg *Config) Validate() error {
 
 	switch cfg.Transport {
 	case TransportUDP, TransportTCP, TransportTLS:
-		switch {
-		case cfg.Endpoint != "" && len(cfg.Endpoints) > 0:
-			add("endpoints: set either endpoint (one receiver) or endpoints (several), not both")
-		case cfg.Endpoints != nil && len(cfg.Endpoints) == 0:
-			add("endpoints: the list is empty; give at least one host:port")
-		case cfg.Endpoint == "" && len(cfg.Endpoints) == 0:
-			add("endpoint: required with transport %q (host:port), or endpoints: a list", cfg.Transport)
-		case cfg.Endpoint != "":
-			if err := validateEndpoint(cfg.Endpoint); err != nil {
-				add("endpoint: %w", err)
-			}
-		}
-		if len(cfg.Endpoints) > 0 {
-			errs = append(errs, delivery.CheckEndpoints(cfg.Endpoints, validateEndpoint)...)
-		}
+		errs = append(errs, delivery.CheckEndpoints(cfg.Endpoint, cfg.Endpoints,
+			fmt.Sprintf("host:port, with transport %q", cfg.Transport), validateEndpoint)...)
 		errs = append(errs, cfg.Balance.Check()...)
 	case TransportFile:
 		if cfg.Endpoint != "" || len(cfg.Endpoints) > 0 {
@@ -260,14 +247,6 @@ func validateEndpoint(endpoint string) error {
 		return fmt.Errorf("%q: port %q must be a number from 1 to 65535", endpoint, port)
 	}
 	return nil
-}
-
-// endpointList is the receivers to send to: endpoints, or the one endpoint.
-func (cfg *Config) endpointList() []string {
-	if len(cfg.Endpoints) > 0 {
-		return cfg.Endpoints
-	}
-	return []string{cfg.Endpoint}
 }
 
 // framing returns the effective framing of a stream transport.

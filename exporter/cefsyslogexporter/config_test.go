@@ -110,7 +110,6 @@ func TestLoadConfig(t *testing.T) {
 		assert.Empty(t, cfg.Endpoint)
 		assert.Equal(t, []string{"relay-a.example.com:6514", "relay-b.example.com:6514"}, cfg.Endpoints)
 		assert.Equal(t, delivery.BalanceConfig{Mode: delivery.BalanceRoundRobin, HoldDown: 10 * time.Second}, cfg.Balance)
-		assert.Equal(t, cfg.Endpoints, cfg.endpointList())
 		assert.NoError(t, confmap.Validate(cfg))
 		def := createDefaultConfig().(*Config)
 		assert.Equal(t, delivery.BalanceConfig{Mode: delivery.BalanceFailover, HoldDown: 30 * time.Second}, def.Balance)
@@ -137,7 +136,7 @@ func TestValidateErrors(t *testing.T) {
 		{"unknown transport", func(c *Config) { c.Transport = "relp" },
 			`transport: "relp" is not supported; use "udp", "tcp", "tls" or "file"`},
 		{"missing endpoint", func(c *Config) { c.Endpoint = "" },
-			`endpoint: required with transport "tcp" (host:port)`},
+			`endpoint: required (host:port, with transport "tcp")`},
 		{"endpoint without port", func(c *Config) { c.Endpoint = "siem.example.com" },
 			`endpoint: "siem.example.com" is not host:port`},
 		{"endpoint without host", func(c *Config) { c.Endpoint = ":514" },

@@ -55,7 +55,7 @@ func newTransport(ctx context.Context, cfg *Config, size int, logger *zap.Logger
 	default:
 		return nil, nil, fmt.Errorf("unknown transport %q", cfg.Transport) // Validate rejects it first
 	}
-	endpoints := cfg.endpointList()
+	endpoints := delivery.EndpointList(cfg.Endpoint, cfg.Endpoints)
 	pools := make([]*connPool, len(endpoints))
 	for i, ep := range endpoints {
 		pools[i] = newConnPool(cfg, ep, newDialer(ep), size, logger, tel)

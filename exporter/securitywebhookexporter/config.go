@@ -54,19 +54,7 @@ var _ component.Config = (*Config)(nil)
 func (cfg *Config) Validate() error {
 	var errs []error
 	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
-	switch {
-	case cfg.ClientConfig.Endpoint != "" && len(cfg.Endpoints) > 0:
-		add("endpoints: set either endpoint (one URL) or endpoints (several), not both")
-	case cfg.ClientConfig.Endpoint == "" && cfg.Endpoints == nil:
-		add("endpoint: required (the URL events are POSTed to), or endpoints: a list")
-	case cfg.ClientConfig.Endpoint != "":
-		if err := checkURL(cfg.ClientConfig.Endpoint); err != nil {
-			add("endpoint: %w", err)
-		}
-	}
-	if cfg.Endpoints != nil {
-		errs = append(errs, delivery.CheckEndpoints(cfg.Endpoints, checkURL)...)
-	}
+	errs = append(errs, delivery.CheckEndpoints(cfg.ClientConfig.Endpoint, cfg.Endpoints, "the URL events are POSTed to", checkURL)...)
 	errs = append(errs, cfg.Balance.Check()...)
 	switch cfg.Format {
 	case FormatJSONArray, FormatNDJSON:
@@ -90,12 +78,4 @@ func checkURL(endpoint string) error {
 		return fmt.Errorf("%q has no host", endpoint)
 	}
 	return nil
-}
-
-// endpointList is the URLs to send to: endpoints, or the one endpoint.
-func (cfg *Config) endpointList() []string {
-	if len(cfg.Endpoints) > 0 {
-		return cfg.Endpoints
-	}
-	return []string{cfg.ClientConfig.Endpoint}
 }

@@ -65,7 +65,7 @@ func newExporter(cfg *Config, set exporter.Settings) (*webhookExporter, error) {
 	if e.tel, err = metadata.NewTelemetry(set.TelemetrySettings, set.ID); err != nil {
 		return nil, err
 	}
-	for _, endpoint := range cfg.endpointList() {
+	for _, endpoint := range delivery.EndpointList(cfg.ClientConfig.Endpoint, cfg.Endpoints) {
 		e.pushers = append(e.pushers, e.newPusher(endpoint))
 		u, err := url.Parse(endpoint)
 		if err != nil {
@@ -114,7 +114,7 @@ func (e *webhookExporter) start(ctx context.Context, host component.Host) error 
 	e.client = client
 	// Only the server is named: many webhook URLs carry a secret in their path or query, and the
 	// headers (and auth) hold credentials.
-	u, err := url.Parse(e.cfg.endpointList()[0])
+	u, err := url.Parse(delivery.EndpointList(e.cfg.ClientConfig.Endpoint, e.cfg.Endpoints)[0])
 	if err != nil {
 		return fmt.Errorf("endpoint: %w", err) // Validate parsed it already
 	}

@@ -118,19 +118,8 @@ func (cfg *Config) Validate() error {
 	var errs []error
 	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
 
-	switch {
-	case cfg.ClientConfig.Endpoint != "" && len(cfg.Endpoints) > 0:
-		add("endpoints: set either endpoint (one HEC) or endpoints (several), not both")
-	case cfg.ClientConfig.Endpoint == "" && cfg.Endpoints == nil:
-		add("endpoint: required (the HEC base URL, e.g. https://splunk.example.com:8088), or endpoints: a list")
-	case cfg.ClientConfig.Endpoint != "":
-		if _, err := baseURL(cfg.ClientConfig.Endpoint); err != nil {
-			add("endpoint: %w", err)
-		}
-	}
-	if cfg.Endpoints != nil {
-		errs = append(errs, delivery.CheckEndpoints(cfg.Endpoints, func(ep string) error { _, err := baseURL(ep); return err })...)
-	}
+	errs = append(errs, delivery.CheckEndpoints(cfg.ClientConfig.Endpoint, cfg.Endpoints,
+		"the HEC base URL, e.g. https://splunk.example.com:8088", func(ep string) error { _, err := baseURL(ep); return err })...)
 	errs = append(errs, cfg.Balance.Check()...)
 	if strings.TrimSpace(string(cfg.Token)) == "" {
 		add("token: required (the HEC token; use ${env:...} to keep it out of the file)")
@@ -231,14 +220,6 @@ func baseURL(endpoint string) (*url.URL, error) {
 	}
 	u.Path = p
 	return u, nil
-}
-
-// endpointList is the HEC base URLs to send to: endpoints, or the one endpoint.
-func (cfg *Config) endpointList() []string {
-	if len(cfg.Endpoints) > 0 {
-		return cfg.Endpoints
-	}
-	return []string{cfg.ClientConfig.Endpoint}
 }
 
 // sourcetype is the configured sourcetype or the format's default.

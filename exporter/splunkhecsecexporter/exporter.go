@@ -158,7 +158,7 @@ func newExporter(cfg *Config, set exporter.Settings) (*hecExporter, error) {
 		return nil, err
 	}
 	var names []string
-	for _, ep := range cfg.endpointList() {
+	for _, ep := range delivery.EndpointList(cfg.ClientConfig.Endpoint, cfg.Endpoints) {
 		base, err := baseURL(ep)
 		if err != nil {
 			return nil, err

@@ -2,6 +2,7 @@ package delivery
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -53,11 +54,21 @@ func (c BalanceConfig) Check() []error {
 	return errs
 }
 
-// CheckEndpoints returns the errors of an endpoint list (key endpoints): empty, a duplicate, or an
-// entry check refuses.
-func CheckEndpoints(endpoints []string, check func(string) error) []error {
-	if endpoints != nil && len(endpoints) == 0 {
-		return []error{fmt.Errorf("endpoints: the list is empty; give at least one")}
+// CheckEndpoints returns the errors of an exporter's endpoint and endpoints keys: both set, neither
+// (required says what endpoint must be), an endpoint check refuses, an empty list, a duplicate.
+func CheckEndpoints(endpoint string, endpoints []string, required string, check func(string) error) []error {
+	switch {
+	case endpoint != "" && len(endpoints) > 0:
+		return []error{errors.New("endpoints: set either endpoint (one receiver) or endpoints (several), not both")}
+	case endpoints != nil && len(endpoints) == 0:
+		return []error{errors.New("endpoints: the list is empty; give at least one")}
+	case endpoint == "" && endpoints == nil:
+		return []error{fmt.Errorf("endpoint: required (%s), or endpoints: a list", required)}
+	case endpoint != "":
+		if err := check(endpoint); err != nil {
+			return []error{fmt.Errorf("endpoint: %w", err)}
+		}
+		return nil
 	}
 	var errs []error
 	seen := map[string]int{}
@@ -70,6 +81,14 @@ func CheckEndpoints(endpoints []string, check func(string) error) []error {
 		seen[ep] = i
 	}
 	return errs
+}
+
+// EndpointList is what an exporter sends to: endpoints, or the one endpoint.
+func EndpointList(endpoint string, endpoints []string) []string {
+	if len(endpoints) > 0 {
+		return endpoints
+	}
+	return []string{endpoint}
 }
 
 // AttrEndpoint names the endpoint of a series.

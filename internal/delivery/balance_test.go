@@ -52,6 +52,12 @@ func TestBalanceConfigCheck(t *testing.T) {
 	assert.Empty(t, DefaultBalanceConfig().Check())
 	errs := BalanceConfig{Mode: "x", HoldDown: -1}.Check()
 	assert.Len(t, errs, 2)
-	assert.Len(t, CheckEndpoints([]string{}, nil), 1, "empty list")
-	assert.Len(t, CheckEndpoints([]string{"a", "b", "a"}, func(string) error { return nil }), 1, "duplicate")
+	ok := func(string) error { return nil }
+	assert.Len(t, CheckEndpoints("", []string{}, "x", ok), 1, "empty list")
+	assert.Len(t, CheckEndpoints("", []string{"a", "b", "a"}, "x", ok), 1, "duplicate")
+	assert.Len(t, CheckEndpoints("a", []string{"b"}, "x", ok), 1, "both")
+	assert.ErrorContains(t, CheckEndpoints("", nil, "host:port", ok)[0], "endpoint: required (host:port), or endpoints: a list")
+	assert.Empty(t, CheckEndpoints("a", nil, "x", ok))
+	assert.Equal(t, []string{"a"}, EndpointList("a", nil))
+	assert.Equal(t, []string{"b", "c"}, EndpointList("", []string{"b", "c"}))
 }
