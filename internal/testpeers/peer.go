@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+	"time"
 )
 
 // peer is what every daemon-backed peer shares: the process, its ports and its output file.
@@ -51,14 +52,29 @@ func (p *peer) Count(t testing.TB) int {
 func (p *peer) Restart(t testing.TB) {
 	t.Helper()
 	p.Stop(t)
-	if err := p.d.start(); err != nil {
-		t.Fatalf("testpeers: restart: %v", err)
-	}
-	if err := p.d.waitListening(p.tcpPorts, p.udpPorts); err != nil {
+	// The peer must come back on its own ports, which the collector is configured with. While it
+	// was down one of them can be the ephemeral source port of some other connection (seen once in
+	// CI: "port taken by another process"); that lasts as long as the connection, so try again.
+	deadline := time.Now().Add(restartTimeout)
+	for {
+		if err := p.d.start(); err != nil {
+			t.Fatalf("testpeers: restart: %v", err)
+		}
+		err := p.d.waitListening(p.tcpPorts, p.udpPorts)
+		if err == nil {
+			return
+		}
+		exited := !p.d.running() // syslog-ng exits when it cannot bind
 		_ = p.d.stop()
-		t.Fatalf("testpeers: restart: %v", err)
+		if !(errors.Is(err, errPortTaken) || exited) || time.Now().After(deadline) {
+			t.Fatalf("testpeers: restart: %v", err)
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
 }
+
+// restartTimeout bounds how long Restart waits for its ports to be free again.
+const restartTimeout = 10 * time.Second
 
 // startPeer starts a daemon on fresh ports, retrying with new ports when another process took one
 // between the choice and the bind. setup picks the ports' roles, writes the configuration and

@@ -374,3 +374,23 @@ func TestStartPeersFailOnBadConfig(t *testing.T) {
 	assert.Contains(t, ft.msg, "syslog-ng")
 	t.Log(ft.msg)
 }
+
+// Restart brings the peer back on its own ports even when one of them is held by another socket
+// for a while after the stop (an ephemeral port of some other connection).
+func TestRestartWaitsForItsPort(t *testing.T) {
+	rs := StartRsyslog(t, NewCerts(t))
+	rs.Stop(t)
+	ln, err := net.Listen("tcp", rs.TCPAddr)
+	if err != nil {
+		t.Fatalf("holding %s: %v", rs.TCPAddr, err)
+	}
+	time.AfterFunc(time.Second, func() { _ = ln.Close() })
+	start := time.Now()
+	rs.Restart(t)
+	if waited := time.Since(start); waited < time.Second {
+		t.Errorf("restarted after %s, while the port was held for 1 s", waited)
+	}
+	if !rs.Running() {
+		t.Fatal("rsyslog not running after Restart")
+	}
+}
