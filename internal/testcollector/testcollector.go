@@ -5,10 +5,11 @@
 package testcollector
 
 import (
+	"github.com/unified-ot/otelcol-siem/internal/testports"
+
 	"bytes"
 	"context"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -46,15 +47,11 @@ func Binary(t testing.TB) string {
 	return bin
 }
 
-// FreePort returns a loopback TCP port that was free a moment ago.
+// FreePort returns a loopback TCP port that was free a moment ago and that no test helper of this
+// process has handed out before (a stopped peer's port stays its own).
 func FreePort(t testing.TB) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	return testports.TCP(t, 1)[0]
 }
 
 // collectorPort picks each port the collector listens on (a variable so that a test can hand

@@ -1,6 +1,8 @@
 package testpeers
 
 import (
+	"github.com/unified-ot/otelcol-siem/internal/testports"
+
 	"bufio"
 	"errors"
 	"fmt"
@@ -210,29 +212,7 @@ func boundInodes(table, st string) (map[int]string, error) {
 // between; the Start functions then retry with fresh ports.
 func freePorts(t testing.TB, n, m int) (tcp, udp []int) {
 	t.Helper()
-	var closers []func() error
-	defer func() {
-		for _, c := range closers {
-			_ = c()
-		}
-	}()
-	for range n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatalf("testpeers: free tcp port: %v", err)
-		}
-		closers = append(closers, l.Close) // kept open until all are chosen, so they differ
-		tcp = append(tcp, l.Addr().(*net.TCPAddr).Port)
-	}
-	for range m {
-		c, err := net.ListenPacket("udp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatalf("testpeers: free udp port: %v", err)
-		}
-		closers = append(closers, c.Close)
-		udp = append(udp, c.LocalAddr().(*net.UDPAddr).Port)
-	}
-	return tcp, udp
+	return testports.TCP(t, n), testports.UDP(t, m)
 }
 
 func addr(port int) string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(port)) }
