@@ -3,10 +3,7 @@
 package e2e
 
 import (
-	"bufio"
-	"errors"
 	"fmt"
-	"os"
 	"testing"
 	"time"
 
@@ -14,51 +11,6 @@ import (
 	"github.com/unified-ot/otelcol-siem/internal/testcollector"
 	"github.com/unified-ot/otelcol-siem/internal/testpeers"
 )
-
-// countAcross counts, over the output of several rsyslog instances, how often each of ids arrived
-// at each: per peer, the ids it got; in all, received (at least once), lost and duplicates.
-func countAcross(t *testing.T, ids []string, peers ...*testpeers.Rsyslog) (perPeer []int, c zlCounts) {
-	t.Helper()
-	seen := make(map[string]int, len(ids))
-	for _, id := range ids {
-		seen[id] = 0
-	}
-	perPeer = make([]int, len(peers))
-	for p, rs := range peers {
-		f, err := os.Open(rs.OutputFile())
-		if errors.Is(err, os.ErrNotExist) {
-			continue
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		sc := bufio.NewScanner(f)
-		sc.Buffer(make([]byte, 1<<20), 1<<20)
-		for sc.Scan() {
-			if m := externalIDRe.FindStringSubmatch(sc.Text()); m != nil {
-				if n, ok := seen[m[1]]; ok {
-					seen[m[1]] = n + 1
-					perPeer[p]++
-				}
-			}
-		}
-		f.Close()
-	}
-	c.Sent = len(ids)
-	for _, id := range ids {
-		switch n := seen[id]; {
-		case n == 0:
-			c.Lost++
-			if len(c.Missing) < 5 {
-				c.Missing = append(c.Missing, id)
-			}
-		default:
-			c.Received++
-			c.Dup += n - 1
-		}
-	}
-	return perPeer, c
-}
 
 // waitAcross polls until every id arrived somewhere or timeout passes.
 func waitAcross(t *testing.T, ids []string, timeout time.Duration, peers ...*testpeers.Rsyslog) ([]int, zlCounts) {

@@ -60,45 +60,59 @@ func (c zlCounts) String() string {
 // only present when mmnormalize parsed the record as CEF.
 var externalIDRe = regexp.MustCompile(`"externalId":\s*"([^"]*)"`)
 
-// zlCountRsyslog counts, from rsyslog's output file, how many of ids arrived and how often. It reads
-// the raw JSON lines instead of decoding every event, so that it stays cheap for 10^5..10^6 records.
+// zlCountRsyslog counts, from rsyslog's output file, how many of ids arrived and how often.
 func zlCountRsyslog(t *testing.T, rs *testpeers.Rsyslog, ids []string) zlCounts {
+	t.Helper()
+	_, c := countAcross(t, ids, rs)
+	return c
+}
+
+// countAcross counts, over the output files of one or more rsyslog instances, how often each of ids
+// arrived: per peer, how many of their records were among ids; in all, received (at least once),
+// lost and duplicated, and the records that were not ids' (Other) or not CEF-parsable (Unparsed).
+// It reads the raw JSON lines instead of decoding every event, so that it stays cheap for
+// 10^5..10^6 records.
+func countAcross(t *testing.T, ids []string, peers ...*testpeers.Rsyslog) (perPeer []int, c zlCounts) {
 	t.Helper()
 	seen := make(map[string]int, len(ids))
 	for _, id := range ids {
 		seen[id] = 0
 	}
-	c := zlCounts{Sent: len(ids)}
-	f, err := os.Open(rs.OutputFile())
-	if errors.Is(err, os.ErrNotExist) {
-		c.Lost = len(ids)
-		return c
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	r := bufio.NewReaderSize(f, 1<<20)
-	for {
-		line, err := r.ReadString('\n')
-		if err == io.EOF {
-			break // a last line without its newline is being written: counted next time
+	perPeer = make([]int, len(peers))
+	for p, rs := range peers {
+		f, err := os.Open(rs.OutputFile())
+		if errors.Is(err, os.ErrNotExist) {
+			continue
 		}
 		if err != nil {
 			t.Fatal(err)
 		}
-		m := externalIDRe.FindStringSubmatch(line)
-		switch {
-		case m == nil:
-			c.Unparsed++
-		default:
-			if n, ok := seen[m[1]]; ok {
-				seen[m[1]] = n + 1
-			} else {
-				c.Other++
+		r := bufio.NewReaderSize(f, 1<<20)
+		for {
+			line, err := r.ReadString('\n')
+			if err == io.EOF {
+				break // a last line without its newline is being written: counted next time
+			}
+			if err != nil {
+				f.Close()
+				t.Fatal(err)
+			}
+			m := externalIDRe.FindStringSubmatch(line)
+			switch {
+			case m == nil:
+				c.Unparsed++
+			default:
+				if n, ok := seen[m[1]]; ok {
+					seen[m[1]] = n + 1
+					perPeer[p]++
+				} else {
+					c.Other++
+				}
 			}
 		}
+		f.Close()
 	}
+	c.Sent = len(ids)
 	for _, id := range ids {
 		switch n := seen[id]; {
 		case n == 0:
@@ -111,7 +125,7 @@ func zlCountRsyslog(t *testing.T, rs *testpeers.Rsyslog, ids []string) zlCounts 
 			c.Dup += n - 1
 		}
 	}
-	return c
+	return perPeer, c
 }
 
 // zlWaitRsyslog polls rsyslog's output until every id has arrived or timeout passes.

@@ -30,12 +30,12 @@ const (
 const AttrEndpoint = delivery.AttrEndpoint
 
 // AttrReason is the attribute of MetricRecordsFailed that says why a record failed.
-const AttrReason = "reason"
+const AttrReason = delivery.AttrReason
 
 // Values of AttrReason.
 const (
 	// ReasonFormat: the record could not be formatted; it is dropped (never retried).
-	ReasonFormat = "format"
+	ReasonFormat = delivery.ReasonFormat
 	// ReasonTransport: writing failed; the record is handed back to exporterhelper for retry.
 	ReasonTransport = "transport"
 )

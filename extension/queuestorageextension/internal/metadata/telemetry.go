@@ -66,7 +66,7 @@ func NewTelemetry(set component.TelemetrySettings, id component.ID) (*Telemetry,
 // ClientAttrs is the option of one client's series: extension=<id>, client=<client>. It builds an
 // attribute set: call it once when the client is opened, not per recording.
 func (t *Telemetry) ClientAttrs(client string) metric.MeasurementOption {
-	return metric.WithAttributeSet(attribute.NewSet(t.id, attribute.String(AttrClient, client)))
+	return instruments.Attrs(t.id, attribute.String(AttrClient, client))
 }
 
 // RegisterCallback registers f to observe the gauges DiskBytes, Records and OldestRecordAge.

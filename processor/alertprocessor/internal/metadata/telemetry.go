@@ -49,7 +49,7 @@ type Telemetry struct {
 func NewTelemetry(set component.TelemetrySettings, id component.ID) (*Telemetry, error) {
 	b := instruments.New(set, ScopeName)
 	t := &Telemetry{id: attribute.String(AttrProcessor, id.String())}
-	t.Attrs = []metric.AddOption{metric.WithAttributeSet(attribute.NewSet(t.id))}
+	t.Attrs = []metric.AddOption{instruments.Attrs(t.id)}
 	t.RecordsEvaluated = b.Counter(MetricRecordsEvaluated, "Log records the alert rules were evaluated against.", "{record}")
 	t.AlertsFired = b.Counter(MetricAlertsFired, "Alert records emitted, per rule.", "{alert}")
 	t.GroupsEvicted = b.Counter(MetricGroupsEvicted, "Groups evicted because a rule reached max_groups_per_rule, per rule (their window state is lost).", "{group}")
@@ -65,5 +65,5 @@ func NewTelemetry(set component.TelemetrySettings, id component.ID) (*Telemetry,
 // Add(ctx, n, opts...). It builds an attribute set: call it once per rule when the processor is
 // built, not per recording.
 func (t *Telemetry) RuleAttrs(rule string) []metric.AddOption {
-	return []metric.AddOption{metric.WithAttributeSet(attribute.NewSet(t.id, attribute.String(AttrRule, rule)))}
+	return []metric.AddOption{instruments.Attrs(t.id, attribute.String(AttrRule, rule))}
 }

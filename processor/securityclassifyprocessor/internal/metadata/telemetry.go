@@ -47,15 +47,15 @@ func NewTelemetry(set component.TelemetrySettings, id component.ID) (*Telemetry,
 
 // ClassifiedAttrs is the option of a records_classified series: processor, source, category.
 func (t *Telemetry) ClassifiedAttrs(source, category string) []metric.AddOption {
-	return []metric.AddOption{metric.WithAttributeSet(attribute.NewSet(t.id, attribute.String(AttrSource, source), attribute.String(AttrCategory, category)))}
+	return []metric.AddOption{instruments.Attrs(t.id, attribute.String(AttrSource, source), attribute.String(AttrCategory, category))}
 }
 
 // DroppedAttrs is the option of a records_dropped series: processor, category.
 func (t *Telemetry) DroppedAttrs(category string) []metric.AddOption {
-	return []metric.AddOption{metric.WithAttributeSet(attribute.NewSet(t.id, attribute.String(AttrCategory, category)))}
+	return []metric.AddOption{instruments.Attrs(t.id, attribute.String(AttrCategory, category))}
 }
 
 // RuleAttrs is the option of a condition_errors series: processor, rule.
 func (t *Telemetry) RuleAttrs(rule string) []metric.AddOption {
-	return []metric.AddOption{metric.WithAttributeSet(attribute.NewSet(t.id, attribute.String(AttrRule, rule)))}
+	return []metric.AddOption{instruments.Attrs(t.id, attribute.String(AttrRule, rule))}
 }
