@@ -234,7 +234,8 @@ done
 grep -q '^NoNewPrivs:[[:space:]]*1' "/proc/$collector_pid/status" || fail "the collector runs without no_new_privs"
 grep -q '^CapEff:[[:space:]]*0*$' "/proc/$collector_pid/status" || fail "the collector has capabilities"
 ok "healthy on 127.0.0.1:$health (pid $collector_pid, user $NAME, no capabilities, no_new_privs)"
-curl -fsS "http://127.0.0.1:$metrics/metrics" | grep -q '^otelcol_' || fail "no otelcol_ metrics on 127.0.0.1:$metrics"
+metrics_text=$(curl -fsS "http://127.0.0.1:$metrics/metrics") || fail "no answer from 127.0.0.1:$metrics/metrics"
+grep -q '^otelcol_' <<<"$metrics_text" || fail "no otelcol_ metrics on 127.0.0.1:$metrics"
 ok "metrics on 127.0.0.1:$metrics/metrics"
 [ -d "$STATE/queue" ] || fail "no queue directory $STATE/queue"
 [ "$(stat -c %U "$STATE/queue")" = "$NAME" ] || fail "$STATE/queue is not owned by $NAME"
@@ -250,7 +251,10 @@ for _ in $(seq 300); do
   sleep 0.1
 done
 [ "$arrived" = 20 ] || { tail -n 30 "$WORK/collector.log" >&2; fail "$arrived of 20 events reached $STATE/siem-events.log"; }
-grep -F "$(head -n1 "$WORK/ids")" "$STATE/siem-events.log" | grep -q 'CEF:0|' || fail "the events are not CEF"
+# Read into a variable, not through `| grep -q`: with pipefail, grep -q closing the pipe early can
+# fail the pipeline (SIGPIPE in the writer) although the match was found.
+first=$(grep -m1 -F -- "$(head -n1 "$WORK/ids")" "$STATE/siem-events.log" || true)
+case "$first" in *'CEF:0|'*) ;; *) fail "the events are not CEF: ${first:0:200}" ;; esac
 ok "20 of 20 events sent over OTLP arrived as CEF in $STATE/siem-events.log ($(stat -c '%a %U' "$STATE/siem-events.log"))"
 
 kill -TERM "$collector_pid"
