@@ -84,12 +84,17 @@ check_stat() { # path mode owner group
 }
 dpkg_status() { dpkg-query -W -f='${Status}' "$NAME" 2>/dev/null || echo "unknown ok not-installed"; }
 used_ports=" "
-free_port() { # free_port VAR: a TCP port nobody listens on, not handed out before in this run
-  local p
+# Below the kernel's ephemeral range (net.ipv4.ip_local_port_range, 32768 and up by default), so an
+# outgoing connection cannot take the port between this check and the collector's bind, and free of
+# any socket in any state, not only listeners.
+free_port() { # free_port VAR: a TCP port no socket uses, not handed out before in this run
+  local p low
+  low=$(awk '{print $1}' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+  [ "$low" -gt 21000 ] 2>/dev/null || low=32768
   for _ in $(seq 200); do
-    p=$((20000 + RANDOM % 40000))
+    p=$((20000 + RANDOM % (low - 20000)))
     case "$used_ports" in *" $p "*) continue ;; esac
-    if [ -z "$(ss -Htln "sport = :$p")" ]; then
+    if [ -z "$(ss -Htan "sport = :$p")" ]; then
       used_ports="$used_ports$p "
       printf -v "$1" '%s' "$p"
       return
