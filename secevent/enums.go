@@ -4,7 +4,9 @@ package secevent
 type Category string
 
 // The categories of the schema. The first seven are the seed's SecurityEventType; alert is what the
-// alert processor emits.
+// alert processor emits; audit is the collector's own account of the pipeline (started, stopping,
+// destination unreachable, records dropped, heartbeat, integrity checkpoints), so that a SIEM sees a
+// failing or silenced pipeline as an event of its own.
 const (
 	CategoryAuthentication   Category = "authentication"
 	CategoryAuthorization    Category = "authorization"
@@ -14,13 +16,14 @@ const (
 	CategoryAvailability     Category = "availability"
 	CategoryOperational      Category = "operational"
 	CategoryAlert            Category = "alert"
+	CategoryAudit            Category = "audit"
 )
 
 // Categories lists every category, in the documented order.
 func Categories() []Category {
 	return []Category{
 		CategoryAuthentication, CategoryAuthorization, CategoryConfiguration, CategoryNetwork,
-		CategoryCredentialAccess, CategoryAvailability, CategoryOperational, CategoryAlert,
+		CategoryCredentialAccess, CategoryAvailability, CategoryOperational, CategoryAlert, CategoryAudit,
 	}
 }
 
@@ -28,7 +31,7 @@ func Categories() []Category {
 func (c Category) Valid() bool {
 	switch c {
 	case CategoryAuthentication, CategoryAuthorization, CategoryConfiguration, CategoryNetwork,
-		CategoryCredentialAccess, CategoryAvailability, CategoryOperational, CategoryAlert:
+		CategoryCredentialAccess, CategoryAvailability, CategoryOperational, CategoryAlert, CategoryAudit:
 		return true
 	}
 	return false

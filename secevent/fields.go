@@ -50,7 +50,7 @@ var Fields = []Field{
 	{RecordBody, TypeString, PlaceRecord, "free text", []string{"message", "msg"}, "msg", "message", "Human-readable message."},
 	{RecordSeverity, TypeInt, PlaceRecord, "1..24 (OTel severity)", []string{"severity", "levelname"}, "Severity (header, 0..10)", "severity_number, severity_text", "Severity; WARN (13) and above is forwarded by default."},
 	{RecordEventName, TypeString, PlaceRecord, "security.<category>[.<action>]", nil, "-", "event.name", "LogRecord EventName."},
-	{KeyCategory, TypeString, PlaceAttribute, "authentication, authorization, configuration, network, credential_access, availability, operational, alert", []string{"event_type"}, "cat; Signature ID = category[.action]", KeyCategory, "What kind of security event this is."},
+	{KeyCategory, TypeString, PlaceAttribute, "authentication, authorization, configuration, network, credential_access, availability, operational, alert, audit", []string{"event_type"}, "cat; Signature ID = category[.action]", KeyCategory, "What kind of security event this is."},
 	{KeyAction, TypeString, PlaceAttribute, "login, logout, access, privileged_operation, modify_config, add, modify, delete, connect, circuit_breaker_open, credential_access, credential_update, network_scan, ... (open set)", []string{"action"}, "act", KeyAction, "What was attempted."},
 	{KeyOutcome, TypeString, PlaceAttribute, "success, failure, denied, degraded, initiated, unknown", []string{"result", "outcome"}, "outcome", KeyOutcome, "How it ended. Seed words: degraded_service -> degraded, repeated_failure -> failure."},
 	{KeyReason, TypeString, PlaceAttribute, "free text, e.g. invalid_credentials, decryption_failed", []string{"failure_reason", "reason"}, "reason", KeyReason, "Why it failed or was denied."},

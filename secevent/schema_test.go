@@ -109,15 +109,15 @@ func TestSeedAliasesCoverTheSeed(t *testing.T) {
 }
 
 func TestCategoriesAndOutcomes(t *testing.T) {
-	if n := len(Categories()); n != 8 {
-		t.Fatalf("want 8 categories, got %d", n)
+	if n := len(Categories()); n != 9 {
+		t.Fatalf("want 9 categories, got %d", n)
 	}
 	for _, c := range Categories() {
 		if !c.Valid() {
 			t.Errorf("%q not valid", c)
 		}
 	}
-	for _, bad := range []Category{"", "Authentication", "auth", "alerts"} {
+	for _, bad := range []Category{"", "Authentication", "auth", "alerts", "Audit"} {
 		if bad.Valid() {
 			t.Errorf("%q accepted", bad)
 		}

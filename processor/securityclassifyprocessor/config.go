@@ -186,7 +186,7 @@ func compileRule(i int, r RuleConfig) (rule, error) {
 		return rule{}, fmt.Errorf("%s: condition: %w", name, err)
 	}
 	cat := secevent.Category(r.Category)
-	if !cat.Valid() || cat == secevent.CategoryAlert {
+	if !assignable(cat) {
 		return rule{}, fmt.Errorf("%s: category %q is not one of %s", name, r.Category, categoryList())
 	}
 	out := rule{id: r.ID, cond: c, category: cat}
@@ -215,10 +215,17 @@ func compileRule(i int, r RuleConfig) (rule, error) {
 	return out, nil
 }
 
+// assignable reports whether a rule or keyword may give records category c: alert and audit are
+// written by the collector's own components only, so that a crafted event cannot be made to look
+// like an alert or a pipeline report by the classifier.
+func assignable(c secevent.Category) bool {
+	return c.Valid() && c != secevent.CategoryAlert && c != secevent.CategoryAudit
+}
+
 func categoryList() string {
 	var s []string
 	for _, c := range secevent.Categories() {
-		if c != secevent.CategoryAlert {
+		if assignable(c) {
 			s = append(s, string(c))
 		}
 	}

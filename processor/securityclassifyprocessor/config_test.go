@@ -102,6 +102,8 @@ func TestValidateErrors(t *testing.T) {
 		}, "must be a boolean expression"},
 		{"bad category", func(c *Config) { c.Rules = []RuleConfig{{ID: "r", Condition: "a=b", Category: "security"}} }, `category "security" is not one of authentication`},
 		{"alert category", func(c *Config) { c.Rules = []RuleConfig{{ID: "r", Condition: "a=b", Category: "alert"}} }, `category "alert" is not one of`},
+		{"audit category", func(c *Config) { c.Rules = []RuleConfig{{ID: "r", Condition: "a=b", Category: "audit"}} }, `category "audit" is not one of`},
+		{"keyword audit category", func(c *Config) { c.Keywords = []KeywordConfig{{Category: "audit", Any: []string{"heartbeat"}}} }, `keywords[0]: category "audit" is not one of`},
 		{"set unknown key", func(c *Config) {
 			c.Rules = []RuleConfig{{ID: "r", Condition: "a=b", Category: "network", Set: map[string]string{"foo": "x"}}}
 		}, `set: "foo" is not a schema attribute a rule may set`},

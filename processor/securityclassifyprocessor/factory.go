@@ -41,6 +41,7 @@ func DefaultSeverityFloor() SeverityFloorConfig {
 			{Category: string(secevent.CategoryAuthentication), Outcomes: []string{string(secevent.OutcomeSuccess)}, MinSeverity: "UNSPECIFIED"},
 			{Category: string(secevent.CategoryConfiguration), MinSeverity: "UNSPECIFIED"},
 			{Category: string(secevent.CategoryAlert), MinSeverity: "UNSPECIFIED"},
+			{Category: string(secevent.CategoryAudit), MinSeverity: "UNSPECIFIED"},
 		},
 	}
 }

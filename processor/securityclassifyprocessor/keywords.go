@@ -169,7 +169,7 @@ func newKeywordMatcher(cfg []KeywordConfig) (*keywordMatcher, error) {
 	}
 	for i, k := range cfg {
 		cat := secevent.Category(k.Category)
-		if !cat.Valid() || cat == secevent.CategoryAlert {
+		if !assignable(cat) {
 			errs = append(errs, fmt.Errorf("keywords[%d]: category %q is not one of %s", i, k.Category, categoryList()))
 		}
 		if len(k.Any) == 0 && len(k.All) == 0 {

@@ -41,7 +41,7 @@ const maxAliasHits = 16
 // categories indexes the schema's categories for per-batch counters (arrays of numCategories).
 var categories = secevent.Categories()
 
-const numCategories = 8
+const numCategories = 9
 
 func init() {
 	if len(categories) != numCategories {

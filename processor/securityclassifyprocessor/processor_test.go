@@ -182,6 +182,23 @@ func TestSeverityFloorOverrides(t *testing.T) {
 	assert.EqualValues(t, 3, h.counter(t, metadata.MetricRecordsDropped, categoryAttr(secevent.CategoryConfiguration)))
 }
 
+// The collector's own audit records (heartbeats, checkpoints) are INFO and must reach the SIEM
+// under the default floor, like alerts.
+func TestDefaultFloorKeepsAuditAndAlert(t *testing.T) {
+	h := newHarness(t, defaultConfig())
+	outs := h.consume(t, logsOf(
+		rec{body: "heartbeat", sev: info, attrs: map[string]any{"event.category": "audit", "event.action": "heartbeat"}},
+		rec{body: "alert", sev: info, attrs: map[string]any{"event.category": "alert"}},
+		rec{body: "dropped", sev: info, attrs: map[string]any{"event.category": "network"}},
+	))
+	var bodies []string
+	for _, o := range outs {
+		bodies = append(bodies, o.lr.Body().Str())
+	}
+	assert.Equal(t, []string{"heartbeat", "alert"}, bodies)
+	assert.Equal(t, "security.audit.heartbeat", outs[0].lr.EventName())
+}
+
 func TestRuleSetAndConditionErrors(t *testing.T) {
 	cfg := keepAll()
 	cfg.Rules = []RuleConfig{
