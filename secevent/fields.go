@@ -76,7 +76,7 @@ var Fields = []Field{
 	{KeyAlertRuleID, TypeString, PlaceAttribute, "rule id", nil, "Signature ID", KeyAlertRuleID, "Alert rule that fired (alert records)."},
 	{KeyAlertRuleName, TypeString, PlaceAttribute, "rule name", nil, "Name (header)", KeyAlertRuleName, "Readable name of the alert rule."},
 	{KeyAlertSeverity, TypeString, PlaceAttribute, "low, medium, high, critical", nil, "Severity (header)", KeyAlertSeverity, "Alert severity from the rule."},
-	{KeyAlertCount, TypeInt, PlaceAttribute, ">= 1", nil, "cnt", KeyAlertCount, "Matching events in the window."},
+	{KeyAlertCount, TypeInt, PlaceAttribute, ">= 0 (0: absence alert)", nil, "cnt", KeyAlertCount, "Matching events in the window."},
 	{KeyAlertGroup, TypeMap, PlaceAttribute, "group_by key -> value", nil, "overflow JSON (cs6)", KeyAlertGroup, "Values of the rule's group_by keys."},
 	{KeyAlertFirstSeen, TypeTimestamp, PlaceAttribute, "RFC 3339", nil, "start (epoch ms)", KeyAlertFirstSeen, "Event time of the first matching event."},
 	{KeyAlertLastSeen, TypeTimestamp, PlaceAttribute, "RFC 3339", nil, "end (epoch ms)", KeyAlertLastSeen, "Event time of the last matching event."},

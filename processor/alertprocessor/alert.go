@@ -85,8 +85,13 @@ func fillAlert(lr plog.LogRecord, f *firing, observed time.Time) {
 	// The alert happened when its last record did; ObservedTimestamp is when we saw it.
 	lr.SetTimestamp(pcommon.NewTimestampFromTime(last))
 	lr.SetObservedTimestamp(pcommon.NewTimestampFromTime(observed))
-	lr.SetSeverityNumber(r.severityNumber)
-	lr.SetSeverityText(r.severityText)
+	severity, sevNumber, sevText := r.cfg.Severity, r.severityNumber, r.severityText
+	if f.severity != "" {
+		severity = f.severity
+		sevNumber, sevText = severityNumber(severity)
+	}
+	lr.SetSeverityNumber(sevNumber)
+	lr.SetSeverityText(sevText)
 	lr.SetEventName(r.eventName)
 
 	// The five times, formatted once into one string; each attribute (and the body and the note)
@@ -106,35 +111,33 @@ func fillAlert(lr plog.LogRecord, f *firing, observed time.Time) {
 	body = append(body, "Alert "...)
 	body = append(body, r.cfg.ID...)
 	body = append(body, " ("...)
-	body = append(body, r.cfg.Severity...)
+	body = append(body, severity...)
 	body = append(body, "): "...)
 	body = append(body, r.cfg.Name...)
 	body = append(body, ": "...)
-	body = strconv.AppendInt(body, int64(f.count), 10)
-	body = append(body, " matching events"...)
-	for i, k := range r.cfg.GroupBy {
-		if i == 0 {
-			body = append(body, " for "...)
-		} else {
-			body = append(body, ", "...)
-		}
-		body = append(body, k...)
-		body = append(body, '=')
-		body = strconv.AppendQuote(body, f.values[i]) // fmt's %q
+	if f.summary != "" {
+		body = append(body, f.summary...)
+	} else {
+		body = strconv.AppendInt(body, int64(f.count), 10)
+		body = append(body, " matching events"...)
+		body = appendGroupText(body, r.cfg.GroupBy, f.values)
+		body = append(body, " between "...)
+		body = append(body, firstS...)
+		body = append(body, " and "...)
+		body = append(body, lastS...)
 	}
-	body = append(body, " between "...)
-	body = append(body, firstS...)
-	body = append(body, " and "...)
-	body = append(body, lastS...)
 	lr.Body().SetStr(string(body))
 
 	a := lr.Attributes()
 	a.EnsureCapacity(16)
 	a.PutStr(secevent.KeyCategory, string(secevent.CategoryAlert))
 	a.PutStr(secevent.KeyEventID, f.alertID)
+	if f.action != "" {
+		a.PutStr(secevent.KeyAction, f.action)
+	}
 	a.PutStr(secevent.KeyAlertRuleID, r.cfg.ID)
 	a.PutStr(secevent.KeyAlertRuleName, r.cfg.Name)
-	a.PutStr(secevent.KeyAlertSeverity, string(r.cfg.Severity))
+	a.PutStr(secevent.KeyAlertSeverity, string(severity))
 	a.PutInt(secevent.KeyAlertCount, int64(f.count))
 	grp := a.PutEmptyMap(secevent.KeyAlertGroup)
 	grp.EnsureCapacity(len(r.cfg.GroupBy))
@@ -156,3 +159,21 @@ func fillAlert(lr plog.LogRecord, f *firing, observed time.Time) {
 	a.PutStr(secevent.KeyNIS2FinalReportDue, finalS)
 	a.PutStr(secevent.KeyNIS2SignificanceNote, significanceNote(earlyS, notificationS, finalS))
 }
+
+// appendGroupText appends ` for k1="v1", k2="v2"` (nothing for a rule without group_by).
+func appendGroupText(dst []byte, keys, values []string) []byte {
+	for i, k := range keys {
+		if i == 0 {
+			dst = append(dst, " for "...)
+		} else {
+			dst = append(dst, ", "...)
+		}
+		dst = append(dst, k...)
+		dst = append(dst, '=')
+		dst = strconv.AppendQuote(dst, values[i]) // fmt's %q
+	}
+	return dst
+}
+
+// formatTime is an alert time as every alert field carries it (RFC 3339, UTC, ns).
+func formatTime(ns int64) string { return string(appendTime(nil, time.Unix(0, ns))) }

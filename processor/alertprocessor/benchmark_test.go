@@ -117,8 +117,8 @@ func BenchmarkCounting(b *testing.B) {
 			}
 			b.StopTimer()
 			b.ReportMetric(float64(b.N*benchBatch)/b.Elapsed().Seconds(), "records/s")
-			b.ReportMetric(float64(len(p.rules[0].groups)), "groups")
-			if fired := len(p.rules[0].groups) > 0 && ld.ResourceLogs().Len() > 1; fired {
+			b.ReportMetric(float64(len(thresholdOf(p, 0).groups)), "groups")
+			if fired := len(thresholdOf(p, 0).groups) > 0 && ld.ResourceLogs().Len() > 1; fired {
 				b.Fatal("the counting benchmark must not fire")
 			}
 		})
@@ -163,7 +163,7 @@ func BenchmarkFiring(b *testing.B) {
 				})
 			}
 			b.ReportMetric(float64(b.N*benchBatch)/b.Elapsed().Seconds(), "records/s")
-			b.ReportMetric(float64(len(p.rules[0].groups)), "groups")
+			b.ReportMetric(float64(len(thresholdOf(p, 0).groups)), "groups")
 		})
 	}
 }
@@ -172,7 +172,7 @@ func BenchmarkFiring(b *testing.B) {
 // (the worst case of failed_logins at the defaults without firing), as every checkpoint does.
 func BenchmarkCheckpointEncode(b *testing.B) {
 	p := newBenchProcessor(b, benchRules(4))
-	rs := p.rules[0]
+	rs := thresholdOf(p, 0)
 	var key []byte
 	for u := 0; u < 10000; u++ {
 		vals := []string{benchUsers[u], "192.168.1.100"}
@@ -196,7 +196,7 @@ func BenchmarkCheckpointEncode(b *testing.B) {
 // BenchmarkCheckpointSnapshot: the part of a checkpoint that holds the processor's lock.
 func BenchmarkCheckpointSnapshot(b *testing.B) {
 	p := newBenchProcessor(b, benchRules(4))
-	rs := p.rules[0]
+	rs := thresholdOf(p, 0)
 	var key []byte
 	for u := 0; u < 10000; u++ {
 		vals := []string{benchUsers[u], "192.168.1.100"}

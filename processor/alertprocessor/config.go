@@ -18,6 +18,10 @@ const (
 	maxThreshold = 1000
 	// maxSampleEventIDsLimit bounds otsec.alert.sample_event_ids so an alert stays one small record.
 	maxSampleEventIDsLimit = 100
+	// The timer's bounds: below 10 ms it would only burn the lock; above 1 min an absence alert
+	// would lag its window by more than most windows are long.
+	minTickInterval = 10 * time.Millisecond
+	maxTickInterval = time.Minute
 )
 
 // ruleIDPattern keeps rule ids usable verbatim as CEF Signature IDs, EventName suffixes and
@@ -46,6 +50,9 @@ type Config struct {
 	// MaxPendingAlerts bounds the alerts kept for re-emission after the next consumer refused a
 	// batch (a retryable error); the oldest is dropped beyond it and counted.
 	MaxPendingAlerts int `mapstructure:"max_pending_alerts"`
+	// TickInterval is how often the rules are evaluated without a batch: alerts about silence
+	// (absence) are emitted on this timer, and pending alerts are retried on it.
+	TickInterval time.Duration `mapstructure:"tick_interval"`
 
 	// prevent unkeyed literal initialization
 	_ struct{}
@@ -55,6 +62,8 @@ type Config struct {
 type RuleConfig struct {
 	// ID identifies the rule: otsec.alert.rule.id, the EventName suffix and the CEF Signature ID.
 	ID string `mapstructure:"id"`
+	// Kind is how the rule fires: threshold (the default), absence or distinct (kind_*.go).
+	Kind string `mapstructure:"kind"`
 	// Name is the human-readable rule name (otsec.alert.rule.name).
 	Name string `mapstructure:"name"`
 	// Condition selects the records the rule counts: an expr-lang expression or the seed
@@ -75,6 +84,22 @@ type RuleConfig struct {
 	Cooldown time.Duration `mapstructure:"cooldown"`
 	// Description is copied into otsec.alert.description.
 	Description string `mapstructure:"description"`
+	// Field is the schema key whose distinct values a distinct rule counts.
+	Field string `mapstructure:"field"`
+	// Expected lists groups (group_by key → value) an absence rule watches from start-up, before
+	// (or without) having seen them.
+	Expected []map[string]string `mapstructure:"expected"`
+	// ForgetAfter is how long an absence rule keeps watching a group that went silent and was not
+	// expected; zero keeps it until the rule's state is discarded.
+	ForgetAfter time.Duration `mapstructure:"forget_after"`
+}
+
+// kindName is the rule's kind, the default when none is configured.
+func (r *RuleConfig) kindName() string {
+	if r.Kind == "" {
+		return defaultKind
+	}
+	return r.Kind
 }
 
 var _ component.Config = (*Config)(nil)
@@ -100,6 +125,9 @@ func (cfg *Config) Validate() error {
 	if cfg.MaxPendingAlerts < 0 {
 		errs = append(errs, fmt.Errorf("max_pending_alerts: must not be negative, got %d", cfg.MaxPendingAlerts))
 	}
+	if cfg.TickInterval < minTickInterval || cfg.TickInterval > maxTickInterval {
+		errs = append(errs, fmt.Errorf("tick_interval: must be %s..%s, got %s", minTickInterval, maxTickInterval, cfg.TickInterval))
+	}
 	seen := map[string]int{}
 	for i := range cfg.Rules {
 		r := &cfg.Rules[i]
@@ -119,17 +147,11 @@ func (cfg *Config) Validate() error {
 		} else if _, err := compileCondition(r.Condition); err != nil {
 			errs = append(errs, fmt.Errorf("%s: condition: %w", where, err))
 		}
-		if r.Threshold < 1 || r.Threshold > maxThreshold {
-			errs = append(errs, fmt.Errorf("%s: threshold: must be 1..%d, got %d", where, maxThreshold, r.Threshold))
-		}
 		if r.Window <= 0 {
 			errs = append(errs, fmt.Errorf("%s: window: must be positive, got %s", where, r.Window))
 		}
 		if !r.Severity.Valid() {
 			errs = append(errs, fmt.Errorf("%s: severity: must be low, medium, high or critical, got %q", where, r.Severity))
-		}
-		if r.Cooldown < 0 {
-			errs = append(errs, fmt.Errorf("%s: cooldown: must not be negative, got %s", where, r.Cooldown))
 		}
 		keys := map[string]bool{}
 		for _, k := range r.GroupBy {
@@ -143,6 +165,9 @@ func (cfg *Config) Validate() error {
 				errs = append(errs, fmt.Errorf("%s: group_by: %q is listed twice", where, k))
 			}
 			keys[k] = true
+		}
+		for _, err := range validateKind(r) {
+			errs = append(errs, fmt.Errorf("%s: %w", where, err))
 		}
 	}
 	return errors.Join(errs...)

@@ -19,6 +19,9 @@ const (
 	defaultMaxSampleEventIDs  = 10
 	defaultCheckpointInterval = 10 * time.Second
 	defaultMaxPendingAlerts   = 1000
+	// defaultTickInterval bounds how late a silence alert is (window + at most one tick) at the
+	// cost of one lock acquisition and a look at each absence rule's oldest deadline per second.
+	defaultTickInterval = time.Second
 )
 
 // NewFactory returns the factory of the alert processor.
@@ -35,6 +38,7 @@ func createDefaultConfig() component.Config {
 		MaxSampleEventIDs:  defaultMaxSampleEventIDs,
 		CheckpointInterval: defaultCheckpointInterval,
 		MaxPendingAlerts:   defaultMaxPendingAlerts,
+		TickInterval:       defaultTickInterval,
 	}
 }
 

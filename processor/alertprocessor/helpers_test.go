@@ -272,3 +272,8 @@ type host map[component.ID]component.Component
 func (h host) GetExtensions() map[component.ID]component.Component { return h }
 
 var storageID = component.MustNewIDWithName("file_storage", "alert")
+
+// thresholdOf returns the window state of rule i, a threshold rule.
+func thresholdOf(p *alertProcessor, i int) *ruleState {
+	return p.rules[i].eval.(thresholdEvaluator).ruleState
+}

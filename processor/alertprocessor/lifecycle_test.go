@@ -103,7 +103,7 @@ func TestRestartKeepsWindow(t *testing.T) {
 		require.Empty(t, h.send(failedLogin(t0.Add(time.Duration(i)*time.Second), "alice", "10.0.0.1")))
 	}
 	h = restart(t, h, cfg, st)
-	assert.Len(t, h.p.rules[0].groups, 1)
+	assert.Len(t, thresholdOf(h.p, 0).groups, 1)
 	require.Empty(t, h.send(failedLogin(t0.Add(3*time.Second), "alice", "10.0.0.1")))
 	alerts := h.send(failedLogin(t0.Add(4*time.Second), "alice", "10.0.0.1"))
 	require.Len(t, alerts, 1)
@@ -135,7 +135,7 @@ func TestRestartKeepsCooldown(t *testing.T) {
 	alerts := h.send(evs...)
 	require.Len(t, alerts, 1)
 	h = restart(t, h, cfg, st)
-	g := h.p.rules[0].head
+	g := thresholdOf(h.p, 0).head
 	require.NotNil(t, g)
 	assert.Equal(t, str(alerts[0], secevent.KeyEventID), g.incidentID, "the open incident is the alert's")
 	evs = evs[:0]
@@ -143,7 +143,7 @@ func TestRestartKeepsCooldown(t *testing.T) {
 		evs = append(evs, failedLogin(t0.Add(time.Minute+time.Duration(i)*time.Second), "alice", "10.0.0.1"))
 	}
 	assert.Empty(t, h.send(evs...), "within the restored cooldown")
-	assert.Equal(t, int64(5), h.p.rules[0].head.suppressed)
+	assert.Equal(t, int64(5), thresholdOf(h.p, 0).head.suppressed)
 }
 
 // Periodic checkpoints write only changed state; a failed write is retried and counted.
@@ -170,7 +170,11 @@ func TestCheckpoint(t *testing.T) {
 	assert.Equal(t, int64(1), h.counter(metadata.MetricCheckpointErrors, ""))
 	st.failSet = false
 	require.NoError(t, h.p.checkpoint(t.Context(), false))
-	var saved snapshot
+	var saved struct {
+		Rules map[string]struct {
+			Groups []groupSnapshot `json:"groups"`
+		} `json:"rules"`
+	}
 	require.NoError(t, jsonUnmarshal(st, &saved))
 	assert.Len(t, saved.Rules["failed_logins"].Groups[0].Times, 2, "the failed write was retried")
 }
@@ -191,8 +195,8 @@ func TestRestoreDiscardsChangedRulesAndDamagedState(t *testing.T) {
 	cfg2.Rules[0].Threshold = 6
 	cfg2.Rules[2].Name = "renamed: keeps its state"
 	h = restart(t, h, cfg2, st)
-	assert.Empty(t, h.p.rules[0].groups, "threshold changed: state discarded")
-	assert.Len(t, h.p.rules[2].groups, 1, "name changed only: state kept")
+	assert.Empty(t, thresholdOf(h.p, 0).groups, "threshold changed: state discarded")
+	assert.Len(t, thresholdOf(h.p, 2).groups, 1, "name changed only: state kept")
 	require.NoError(t, h.p.Shutdown(t.Context()))
 
 	for k := range st.data {
@@ -200,7 +204,7 @@ func TestRestoreDiscardsChangedRulesAndDamagedState(t *testing.T) {
 	}
 	h2 := newHarness(t, cfg2)
 	require.NoError(t, h2.p.Start(t.Context(), host{storageID: st}), "a damaged state must not stop monitoring")
-	assert.Empty(t, h2.p.rules[2].groups)
+	assert.Empty(t, thresholdOf(h2.p, 2).groups)
 	require.NoError(t, h2.p.Shutdown(t.Context()))
 	var saved snapshot
 	require.NoError(t, jsonUnmarshal(st, &saved), "the damaged state is overwritten at shutdown")

@@ -1,11 +1,8 @@
 package alertprocessor // import "github.com/unified-ot/otelcol-siem/processor/alertprocessor"
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"strings"
 	"unicode/utf8"
 )
 
@@ -23,79 +20,32 @@ type snapshot struct {
 }
 
 type ruleSnapshot struct {
-	// Fingerprint identifies what the state means (condition, threshold, window, group_by,
-	// lateness). State saved under another definition is discarded at load.
+	// Fingerprint identifies what the state means (the kind's fingerprint: condition, window,
+	// group_by and whatever else the kind counts with). State saved under another definition is
+	// discarded at load.
 	Fingerprint string `json:"fp"`
-	// Groups in least-recently-updated first order, so that loading rebuilds the same LRU order.
-	Groups []groupSnapshot `json:"groups"`
+	// Groups is the kind's state (evaluator.snapshot): a list of groups for every kind so far.
+	// Threshold rules wrote it before kinds existed, so their saved state still loads.
+	Groups any `json:"groups"`
 }
 
-type groupSnapshot struct {
-	Values []string `json:"g,omitempty"`
-	// RawValues replaces Values when a value is not valid UTF-8, which JSON strings would
-	// silently replace with U+FFFD (and the restored group would then never match again).
-	RawValues     [][]byte `json:"gb,omitempty"`
-	Watermark     *int64   `json:"wm,omitempty"`
-	Times         []int64  `json:"t,omitempty"`
-	IDs           []string `json:"ids,omitempty"`
-	IncidentID    string   `json:"inc,omitempty"`
-	IncidentFirst int64    `json:"if,omitempty"`
-	IncidentLast  int64    `json:"il,omitempty"`
-	CooldownUntil int64    `json:"cd,omitempty"`
-	Suppressed    int64    `json:"sup,omitempty"`
+// savedRule is ruleSnapshot as read back: the kind decodes its own groups.
+type savedRule struct {
+	Fingerprint string          `json:"fp"`
+	Groups      json.RawMessage `json:"groups"`
 }
 
-// fingerprint hashes the parts of a rule that give its state its meaning. Name, severity,
-// description and cooldown may change without discarding the counters.
-func fingerprint(r RuleConfig, lateness int64) string {
-	h := sha256.New()
-	fmt.Fprintf(h, "%q|%d|%d|%d|%s", r.Condition, r.Threshold, int64(r.Window), lateness, strings.Join(r.GroupBy, "\x00"))
-	return hex.EncodeToString(h.Sum(nil)[:12])
+// encodeState serialises every rule's state.
+func encodeState(rules []*ruleRuntime) ([]byte, error) {
+	return json.Marshal(takeSnapshot(rules))
 }
 
-// encodeState serialises every rule's groups.
-func encodeState(rules []*ruleState) ([]byte, error) {
-	s := takeSnapshot(rules)
-	return json.Marshal(s)
-}
-
-// takeSnapshot copies the state into a value that shares nothing mutable with it (group values are
-// immutable), so that the caller can hold the lock only for the copy and encode outside it.
-func takeSnapshot(rules []*ruleState) *snapshot {
+// takeSnapshot copies the state into a value that shares nothing mutable with it, so that the
+// caller can hold the lock only for the copy and encode outside it.
+func takeSnapshot(rules []*ruleRuntime) *snapshot {
 	s := snapshot{Version: snapshotVersion, Rules: make(map[string]ruleSnapshot, len(rules))}
 	for _, rs := range rules {
-		r := rs.rule
-		rsn := ruleSnapshot{Fingerprint: fingerprint(r.cfg, r.lateness), Groups: make([]groupSnapshot, 0, len(rs.groups))}
-		for g := rs.tail; g != nil; g = g.prev {
-			gs := groupSnapshot{
-				IncidentID:    g.incidentID,
-				IncidentFirst: g.incidentFirst,
-				IncidentLast:  g.incidentLast,
-				CooldownUntil: g.cooldownUntil,
-				Suppressed:    g.suppressed,
-			}
-			if allValidUTF8(g.values) {
-				gs.Values = g.values
-			} else {
-				gs.RawValues = make([][]byte, len(g.values))
-				for i, v := range g.values {
-					gs.RawValues[i] = []byte(v)
-				}
-			}
-			if g.hasWatermark {
-				wm := g.watermark
-				gs.Watermark = &wm
-			}
-			if len(g.entries) > 0 {
-				gs.Times = make([]int64, len(g.entries))
-				gs.IDs = make([]string, len(g.entries))
-				for i, e := range g.entries {
-					gs.Times[i], gs.IDs[i] = e.t, e.id
-				}
-			}
-			rsn.Groups = append(rsn.Groups, gs)
-		}
-		s.Rules[r.cfg.ID] = rsn
+		s.Rules[rs.rule.cfg.ID] = ruleSnapshot{Fingerprint: rs.rule.kind.fingerprint(rs.rule), Groups: rs.eval.snapshot()}
 	}
 	return &s
 }
@@ -106,12 +56,14 @@ type loadResult struct {
 	discarded []string // rule ids whose saved state was for another definition
 }
 
-// decodeState restores the groups of the rules that are still configured with the same
-// definition. Restored groups count as touched at now, so a restart after a long stop does not
-// expire them before their records can arrive (the producer may have buffered them meanwhile).
-func decodeState(data []byte, rules []*ruleState, now int64) (loadResult, error) {
+// decodeState restores the state of the rules that are still configured with the same
+// definition, at processing time now (each kind decides what a restart means for its groups).
+func decodeState(data []byte, rules []*ruleRuntime, now int64) (loadResult, error) {
 	var res loadResult
-	var s snapshot
+	var s struct {
+		Version int                  `json:"v"`
+		Rules   map[string]savedRule `json:"rules"`
+	}
 	if err := json.Unmarshal(data, &s); err != nil {
 		return res, fmt.Errorf("decoding saved alert state: %w", err)
 	}
@@ -120,60 +72,49 @@ func decodeState(data []byte, rules []*ruleState, now int64) (loadResult, error)
 	}
 	for _, rs := range rules {
 		r := rs.rule
-		rsn, ok := s.Rules[r.cfg.ID]
+		saved, ok := s.Rules[r.cfg.ID]
 		if !ok {
 			continue
 		}
-		if rsn.Fingerprint != fingerprint(r.cfg, r.lateness) {
+		if saved.Fingerprint != r.kind.fingerprint(r) {
 			res.discarded = append(res.discarded, r.cfg.ID)
 			continue
 		}
-		var key []byte
-		for _, gs := range rsn.Groups {
-			if gs.RawValues != nil {
-				gs.Values = make([]string, len(gs.RawValues))
-				for i, v := range gs.RawValues {
-					gs.Values[i] = string(v)
-				}
-			}
-			if gs.Values == nil {
-				gs.Values = []string{}
-			}
-			if len(gs.Values) != len(r.cfg.GroupBy) || len(gs.Times) != len(gs.IDs) {
-				return res, fmt.Errorf("saved alert state for rule %q is malformed", r.cfg.ID)
-			}
-			key = appendGroupKey(key[:0], gs.Values)
-			if old, dup := rs.groups[string(key)]; dup {
-				rs.remove(old)
-			}
-			g := &group{
-				key:           string(key),
-				values:        gs.Values,
-				incidentID:    gs.IncidentID,
-				incidentFirst: gs.IncidentFirst,
-				incidentLast:  gs.IncidentLast,
-				cooldownUntil: gs.CooldownUntil,
-				suppressed:    gs.Suppressed,
-				lastTouched:   now,
-			}
-			if gs.Watermark != nil {
-				g.watermark, g.hasWatermark = *gs.Watermark, true
-			}
-			n := min(len(gs.Times), r.maxEntries)
-			off := len(gs.Times) - n
-			if n > 0 {
-				g.entries = make([]entry, n)
-				for i := range n {
-					g.entries[i] = entry{t: gs.Times[off+i], id: gs.IDs[off+i]}
-				}
-			}
-			rs.insert(g)
-			res.groups++
+		n, err := rs.eval.restore(saved.Groups, now)
+		if err != nil {
+			return res, fmt.Errorf("saved alert state for rule %q is malformed: %w", r.cfg.ID, err)
 		}
-		// Loading is not traffic: capacity trimming here is not an eviction of live state.
-		rs.evicted = 0
+		res.groups += n
 	}
 	return res, nil
+}
+
+// savedValues returns a group's values as saved: Values, or RawValues when a value was not valid
+// UTF-8 (which JSON strings would silently replace with U+FFFD, and the restored group would then
+// never match again).
+func savedValues(values []string, raw [][]byte) []string {
+	if raw != nil {
+		values = make([]string, len(raw))
+		for i, v := range raw {
+			values[i] = string(v)
+		}
+	}
+	if values == nil {
+		values = []string{}
+	}
+	return values
+}
+
+// valuesForSave is the inverse of savedValues.
+func valuesForSave(values []string) ([]string, [][]byte) {
+	if allValidUTF8(values) {
+		return values, nil
+	}
+	raw := make([][]byte, len(values))
+	for i, v := range values {
+		raw[i] = []byte(v)
+	}
+	return nil, raw
 }
 
 func allValidUTF8(values []string) bool {

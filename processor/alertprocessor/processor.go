@@ -44,21 +44,31 @@ type alertProcessor struct {
 	// any timestamp). Tests replace it.
 	clock func() time.Time
 
-	rules     []*ruleState
-	ruleAttrs [][]metric.AddOption
-	resource  pcommon.Resource // the collector's identity, copied into each alert ResourceLogs
+	rules       []*ruleRuntime
+	ruleAttrs   [][]metric.AddOption
+	ruleObserve []metric.ObserveOption
+	resource    pcommon.Resource // the collector's identity, copied into each alert ResourceLogs
 
 	mu      sync.Mutex // guards everything below and the rule states
 	dirty   bool       // state changed since the last checkpoint
 	keyBuf  []byte
 	valBuf  []string
 	condErr []int64
+	future  []int64         // per rule: records stamped beyond max_lateness ahead, since the last flush
+	obs     observation     // reused by observe, so that feeding a record allocates nothing
 	pending []pendingAlert  // alerts the next consumer refused with a retryable error
 	index   condition.Index // rules by the attribute values their conditions require
 
 	client storage.Client
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
+	reg    metric.Registration // the gauge callback, between Start and Shutdown
+}
+
+// ruleRuntime is one configured rule: what all kinds share, and its kind's evaluator.
+type ruleRuntime struct {
+	rule *compiledRule
+	eval evaluator
 }
 
 // compileFunc compiles a rule condition; the factory uses internal/condition.
@@ -78,14 +88,20 @@ func newAlertProcessor(cfg *Config, next consumer.Logs, set processor.Settings, 
 		clock:  time.Now,
 	}
 	lateness := int64(cfg.MaxLateness)
+	lim := limits{maxGroups: cfg.MaxGroupsPerRule, maxSample: cfg.MaxSampleEventIDs}
 	for i := range cfg.Rules {
 		rc := cfg.Rules[i]
+		kind, ok := kinds[rc.kindName()]
+		if !ok {
+			return nil, fmt.Errorf("rules[%d] (id %q): kind: unknown rule kind %q (known: %s)", i, rc.ID, rc.kindName(), kindNames())
+		}
 		m, err := compile(rc.Condition)
 		if err != nil {
 			return nil, fmt.Errorf("rules[%d] (id %q): condition: %w", i, rc.ID, err)
 		}
 		cr := &compiledRule{
 			index:      i,
+			kind:       kind,
 			cfg:        rc,
 			match:      m,
 			cond:       asCondition(m),
@@ -98,10 +114,12 @@ func newAlertProcessor(cfg *Config, next consumer.Logs, set processor.Settings, 
 			eventName:  secevent.EventName(secevent.CategoryAlert, rc.ID),
 		}
 		cr.severityNumber, cr.severityText = severityNumber(rc.Severity)
-		p.rules = append(p.rules, newRuleState(cr, cfg.MaxGroupsPerRule, cfg.MaxSampleEventIDs))
+		p.rules = append(p.rules, &ruleRuntime{rule: cr, eval: kind.newEvaluator(cr, lim)})
 		p.ruleAttrs = append(p.ruleAttrs, tel.RuleAttrs(rc.ID))
+		p.ruleObserve = append(p.ruleObserve, tel.RuleObserveAttrs(rc.ID))
 	}
 	p.condErr = make([]int64, len(p.rules))
+	p.future = make([]int64, len(p.rules))
 	// Rules whose condition requires an attribute value (every seed shorthand does) are indexed by
 	// it, so a record is tested only against the rules it can satisfy: the non-matching path costs
 	// what its candidates cost, not what the rule count does. Matchers that are not
@@ -147,11 +165,39 @@ func (*alertProcessor) Capabilities() consumer.Capabilities {
 }
 
 // Start loads the saved state from the storage extension, if one is configured, and starts the
-// periodic checkpoint.
+// timer (rule ticks, pending alert retries and the periodic checkpoint).
 func (p *alertProcessor) Start(ctx context.Context, host component.Host) error {
-	if p.cfg.Storage == nil {
-		return nil
+	if p.cfg.Storage != nil {
+		if err := p.loadState(ctx, host); err != nil {
+			return err
+		}
 	}
+	reg, err := p.tel.RegisterCallback(p.observeGauges)
+	if err != nil {
+		return fmt.Errorf("registering the alert processor's gauges: %w", err)
+	}
+	p.reg = reg
+	cctx, cancel := context.WithCancel(context.Background())
+	p.cancel = cancel
+	p.wg.Add(1)
+	go p.timerLoop(cctx)
+	return nil
+}
+
+// observeGauges reports the silent groups of every rule whose kind has them. It takes no lock (the
+// evaluators keep the value atomically; p.rules does not change after Start), so a metrics
+// collection never waits for a batch.
+func (p *alertProcessor) observeGauges(_ context.Context, o metric.Observer) error {
+	for ri, rs := range p.rules {
+		if g, ok := rs.eval.(silentGauge); ok {
+			o.ObserveInt64(p.tel.GroupsSilent, g.silentGroups(), p.ruleObserve[ri])
+		}
+	}
+	return nil
+}
+
+// loadState opens the storage client and restores the saved state.
+func (p *alertProcessor) loadState(ctx context.Context, host component.Host) error {
 	ext, ok := host.GetExtensions()[*p.cfg.Storage]
 	if !ok {
 		return fmt.Errorf("storage: extension %q is not configured in the service's extensions", p.cfg.Storage)
@@ -178,8 +224,9 @@ func (p *alertProcessor) Start(ctx context.Context, host component.Host) error {
 			// say so loudly, and overwrite the file at the next checkpoint.
 			p.logger.Error("Discarding saved alert state; windows and open incidents start empty", zap.Error(derr))
 			p.mu.Lock()
-			for i, rs := range p.rules {
-				p.rules[i] = newRuleState(rs.rule, rs.maxGroups, rs.maxSample)
+			lim := limits{maxGroups: p.cfg.MaxGroupsPerRule, maxSample: p.cfg.MaxSampleEventIDs}
+			for _, rs := range p.rules {
+				rs.eval = rs.rule.kind.newEvaluator(rs.rule, lim)
 			}
 			p.dirty = true
 			p.mu.Unlock()
@@ -188,27 +235,80 @@ func (p *alertProcessor) Start(ctx context.Context, host component.Host) error {
 		}
 	}
 	p.client = client
-	cctx, cancel := context.WithCancel(context.Background())
-	p.cancel = cancel
-	p.wg.Add(1)
-	go p.checkpointLoop(cctx)
 	return nil
 }
 
-func (p *alertProcessor) checkpointLoop(ctx context.Context) {
+// timerLoop is the one goroutine of the processor: every tick_interval it runs the rules' ticks
+// (alerts that no record triggers, e.g. silence) and retries pending alerts; every
+// checkpoint_interval it writes the state when storage is configured.
+func (p *alertProcessor) timerLoop(ctx context.Context) {
 	defer p.wg.Done()
-	t := time.NewTicker(p.cfg.CheckpointInterval)
-	defer t.Stop()
+	tick := time.NewTicker(p.cfg.TickInterval)
+	defer tick.Stop()
+	var checkpointC <-chan time.Time
+	if p.client != nil {
+		t := time.NewTicker(p.cfg.CheckpointInterval)
+		defer t.Stop()
+		checkpointC = t.C
+	}
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-t.C:
+		case <-tick.C:
+			p.tickOnce(ctx)
+		case <-checkpointC:
 			if err := p.checkpoint(ctx, false); err != nil {
 				p.logger.Warn("Writing the alert state checkpoint failed; will retry", zap.Error(err))
 			}
 		}
 	}
+}
+
+// tickOnce runs the rules' ticks and, when they fired or alerts are pending, hands the alerts to
+// the next consumer in a batch of their own. The state is changed under the lock (as on the batch
+// path); the next consumer is called outside it. A refused hand-over is counted and the alerts
+// stay pending: they go out with the next batch or the next tick, whichever comes first.
+func (p *alertProcessor) tickOnce(ctx context.Context) {
+	p.mu.Lock()
+	now := p.clock()
+	fired := p.tickRules(now.UnixNano())
+	alerts := p.takeAlerts(ctx, fired, now)
+	p.mu.Unlock()
+	p.flushCounters(ctx)
+	if len(alerts) == 0 {
+		return
+	}
+	ld := plog.NewLogs()
+	p.appendAlerts(ld, alerts)
+	err := p.next.ConsumeLogs(ctx, ld)
+	if err == nil {
+		p.tel.TimerAlerts.Add(ctx, int64(len(alerts)), p.tel.Attrs...)
+		return
+	}
+	p.tel.TimerSendFailures.Add(ctx, 1, p.tel.Attrs...)
+	if consumererror.IsPermanent(err) {
+		p.tel.AlertsDropped.Add(ctx, int64(len(alerts)), p.tel.Attrs...)
+		p.logger.Error("Next consumer refused timer alerts permanently; the alerts are lost",
+			zap.Int("alerts", len(alerts)), zap.Error(err))
+		return
+	}
+	p.logger.Warn("Next consumer refused timer alerts; retrying at the next tick or batch",
+		zap.Int("alerts", len(alerts)), zap.Error(err))
+	p.requeue(ctx, alerts)
+}
+
+// tickRules runs every rule's tick at processing time now; the caller holds p.mu.
+func (p *alertProcessor) tickRules(now int64) []*firing {
+	var fired []*firing
+	for _, rs := range p.rules {
+		f, changed := rs.eval.tick(now)
+		fired = append(fired, f...)
+		if changed || len(f) > 0 {
+			p.dirty = true
+		}
+	}
+	return fired
 }
 
 // checkpoint writes the state when it changed since the last write (or always, when force).
@@ -234,7 +334,7 @@ func (p *alertProcessor) checkpoint(ctx context.Context, force bool) error {
 	return err
 }
 
-// Shutdown stops the checkpoint loop, hands pending alerts to the next consumer (which is still
+// Shutdown stops the timer, hands pending alerts to the next consumer (which is still
 // running: the collector shuts pipelines down from the receivers on) and saves the state.
 func (p *alertProcessor) Shutdown(ctx context.Context) error {
 	if p.cancel != nil {
@@ -242,6 +342,12 @@ func (p *alertProcessor) Shutdown(ctx context.Context) error {
 		p.wg.Wait()
 	}
 	var errs []error
+	if p.reg != nil {
+		if err := p.reg.Unregister(); err != nil {
+			errs = append(errs, fmt.Errorf("unregistering the gauges: %w", err))
+		}
+		p.reg = nil
+	}
 	p.mu.Lock()
 	pending := p.pending
 	p.pending = nil
@@ -326,17 +432,8 @@ func (p *alertProcessor) evaluate(ctx context.Context, ld plog.Logs) []pendingAl
 	defer p.mu.Unlock()
 	now := p.clock()
 	nowNs := now.UnixNano()
-	for _, rs := range p.rules {
-		if len(rs.groups) > 0 {
-			before := len(rs.groups)
-			rs.expire(nowNs)
-			if len(rs.groups) != before {
-				p.dirty = true
-			}
-		}
-	}
+	fired := p.tickRules(nowNs)
 
-	var fired []*firing
 	var cands condition.Candidates
 	records := 0
 	rls := ld.ResourceLogs()
@@ -368,7 +465,7 @@ func (p *alertProcessor) evaluate(ctx context.Context, ld plog.Logs) []pendingAl
 						continue
 					}
 					p.dirty = true
-					if f := p.observe(rs, res, lr, nowNs); f != nil {
+					if f := p.observe(ri, rs, res, lr, nowNs); f != nil {
 						fired = append(fired, f)
 					}
 				}
@@ -377,18 +474,32 @@ func (p *alertProcessor) evaluate(ctx context.Context, ld plog.Logs) []pendingAl
 	}
 
 	p.tel.RecordsEvaluated.Add(ctx, int64(records), p.tel.Attrs...)
+	p.flushCountersLocked(ctx)
+	return p.takeAlerts(ctx, fired, now)
+}
+
+// flushCounters records the counts the rules gathered since the last flush.
+func (p *alertProcessor) flushCounters(ctx context.Context) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.flushCountersLocked(ctx)
+}
+
+func (p *alertProcessor) flushCountersLocked(ctx context.Context) {
 	for ri, rs := range p.rules {
-		if rs.evicted > 0 {
-			p.tel.GroupsEvicted.Add(ctx, rs.evicted, p.ruleAttrs[ri]...)
-			rs.evicted = 0
+		c := rs.eval.drain()
+		if c.evicted > 0 {
+			p.tel.GroupsEvicted.Add(ctx, c.evicted, p.ruleAttrs[ri]...)
 		}
-		if rs.late > 0 {
-			p.tel.RecordsLate.Add(ctx, rs.late, p.ruleAttrs[ri]...)
-			rs.late = 0
+		if c.refused > 0 {
+			p.tel.GroupsRefused.Add(ctx, c.refused, p.ruleAttrs[ri]...)
 		}
-		if rs.future > 0 {
-			p.tel.RecordsFuture.Add(ctx, rs.future, p.ruleAttrs[ri]...)
-			rs.future = 0
+		if c.late > 0 {
+			p.tel.RecordsLate.Add(ctx, c.late, p.ruleAttrs[ri]...)
+		}
+		if p.future[ri] > 0 {
+			p.tel.RecordsFuture.Add(ctx, p.future[ri], p.ruleAttrs[ri]...)
+			p.future[ri] = 0
 		}
 		if p.condErr[ri] > 0 {
 			p.tel.ConditionErrors.Add(ctx, p.condErr[ri], p.ruleAttrs[ri]...)
@@ -396,7 +507,11 @@ func (p *alertProcessor) evaluate(ctx context.Context, ld plog.Logs) []pendingAl
 			p.condErr[ri] = 0
 		}
 	}
+}
 
+// takeAlerts returns the pending alerts followed by the newly fired ones, which it counts and
+// logs, and empties the pending list; the caller holds p.mu.
+func (p *alertProcessor) takeAlerts(ctx context.Context, fired []*firing, now time.Time) []pendingAlert {
 	if len(fired) == 0 && len(p.pending) == 0 {
 		return nil
 	}
@@ -411,15 +526,21 @@ func (p *alertProcessor) evaluate(ctx context.Context, ld plog.Logs) []pendingAl
 		// Check first: the fields (the group's values above all) are built only when the line is
 		// written.
 		if ce := p.logger.Check(zap.InfoLevel, "Alert fired"); ce != nil {
-			ce.Write(zap.String("rule", f.rule.cfg.ID), zap.String("severity", string(f.rule.cfg.Severity)),
+			severity := f.rule.cfg.Severity
+			if f.severity != "" {
+				severity = f.severity
+			}
+			ce.Write(zap.String("rule", f.rule.cfg.ID), zap.String("kind", f.rule.cfg.kindName()), zap.String("action", f.action),
+				zap.String("severity", string(severity)),
 				zap.Strings("group", f.values), zap.Int("count", f.count), zap.String("event.id", f.alertID))
 		}
 	}
 	return out
 }
 
-// observe feeds one matching record to a rule.
-func (p *alertProcessor) observe(rs *ruleState, res pcommon.Resource, lr plog.LogRecord, nowNs int64) *firing {
+// observe computes what every kind needs of one matching record (its group and event time) and
+// feeds it to the rule's evaluator.
+func (p *alertProcessor) observe(ri int, rs *ruleRuntime, res pcommon.Resource, lr plog.LogRecord, nowNs int64) *firing {
 	vals := p.valBuf[:0]
 	for _, k := range rs.rule.cfg.GroupBy {
 		vals = append(vals, boundValue(lookup(res, lr, k)))
@@ -439,17 +560,10 @@ func (p *alertProcessor) observe(rs *ruleState, res pcommon.Resource, lr plog.Lo
 	// Beyond max_lateness ahead of our clock it is counted at our clock's time instead.
 	if t > nowNs+rs.rule.lateness {
 		t = nowNs
-		rs.future++
+		p.future[ri]++
 	}
-	g := rs.admit(key, vals, t, nowNs)
-	if g == nil {
-		return nil
-	}
-	id := ""
-	if v, ok := lr.Attributes().Get(secevent.KeyEventID); ok {
-		id = boundValue(v.AsString())
-	}
-	return rs.count(g, t, id)
+	p.obs = observation{res: res, lr: lr, key: key, values: vals, t: t, now: nowNs}
+	return rs.eval.observe(&p.obs)
 }
 
 // lookup reads a group_by key from the record's attributes, else from its resource; a key in

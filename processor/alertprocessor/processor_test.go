@@ -255,7 +255,7 @@ func TestEviction(t *testing.T) {
 	require.Empty(t, fail("u1", 1), "u1 now has 4 and is the most recently updated")
 	require.Empty(t, fail("u4", 1), "a 4th group evicts the least recently updated, u2")
 	assert.Equal(t, int64(1), h.counter(metadata.MetricGroupsEvicted, "failed_logins"))
-	assert.Len(t, h.p.rules[0].groups, 3)
+	assert.Len(t, thresholdOf(h.p, 0).groups, 3)
 	require.Empty(t, fail("u2", 2), "u2's window was lost: 3 + 2 does not fire")
 	assert.Equal(t, int64(2), h.counter(metadata.MetricGroupsEvicted, "failed_logins"), "u2's return evicts u3")
 	assert.Len(t, fail("u1", 1), 1, "u1 survived: its 5th failure fires")
@@ -265,13 +265,13 @@ func TestEviction(t *testing.T) {
 func TestIdleExpiry(t *testing.T) {
 	h := newHarness(t, defaultConfig())
 	require.Empty(t, h.send(failedLogin(t0, "alice", "10.0.0.1")))
-	require.Len(t, h.p.rules[0].groups, 1)
+	require.Len(t, thresholdOf(h.p, 0).groups, 1)
 	h.clock.Add(300*time.Second + 5*time.Minute + 15*time.Minute)
 	require.Empty(t, h.send())
-	assert.Len(t, h.p.rules[0].groups, 1, "exactly at the TTL it is kept")
+	assert.Len(t, thresholdOf(h.p, 0).groups, 1, "exactly at the TTL it is kept")
 	h.clock.Add(time.Nanosecond)
 	require.Empty(t, h.send())
-	assert.Empty(t, h.p.rules[0].groups)
+	assert.Empty(t, thresholdOf(h.p, 0).groups)
 	assert.Equal(t, int64(0), h.counter(metadata.MetricGroupsEvicted, "failed_logins"), "expiry is not a capacity eviction")
 }
 
@@ -301,7 +301,7 @@ func TestSprayingBoundedMemory(t *testing.T) {
 		h.sink.Reset()
 	}
 	heap, rss := ms.after()
-	groups := len(h.p.rules[0].groups)
+	groups := len(thresholdOf(h.p, 0).groups)
 	evicted := h.counter(metadata.MetricGroupsEvicted, "failed_logins")
 	t.Logf("1M distinct user names: groups kept %d, evicted %d, live heap growth %.1f MiB, RSS %s",
 		groups, evicted, float64(heap)/(1<<20), rss)

@@ -9,6 +9,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 
 	"github.com/unified-ot/otelcol-siem/internal/condition"
+	"github.com/unified-ot/otelcol-siem/secevent"
 )
 
 // matcher decides whether a record counts for a rule. internal/condition's *Condition is one.
@@ -63,6 +64,7 @@ const initialEntries = 8
 // compiledRule is a validated rule ready to evaluate.
 type compiledRule struct {
 	index      int // in Config.Rules
+	kind       *kindSpec
 	cfg        RuleConfig
 	match      matcher
 	cond       *condition.Condition // match, when it is one (for the index and MatchListed)
@@ -79,17 +81,25 @@ type compiledRule struct {
 	severityText   string
 }
 
-// firing is what a rule reports when a group crosses its threshold.
+// firing is what a rule reports when it fires.
 type firing struct {
-	rule        *compiledRule
-	values      []string
+	rule   *compiledRule
+	values []string
+	// action is the alert's event.action: "" for threshold alerts (as before kinds existed), else
+	// what the kind reports (absence, absence_recovered, distinct).
+	action      string
 	count       int
 	first, last int64
 	sampleIDs   []string
 	alertID     string
+	// summary replaces the Body's "<count> matching events for <group> between <first> and
+	// <last>" (absence, distinct).
+	summary string
+	// severity overrides the rule's severity when set (an absence rule's recovery alert is low).
+	severity secevent.AlertSeverity
 }
 
-// ruleState holds one rule's groups.
+// ruleState holds one threshold rule's groups: the window engine of kind_threshold.go.
 type ruleState struct {
 	rule      *compiledRule
 	maxGroups int
@@ -100,7 +110,6 @@ type ruleState struct {
 
 	evicted int64 // groups evicted for capacity since the last metrics flush
 	late    int64 // records dropped as too late since the last metrics flush
-	future  int64 // records stamped beyond max_lateness in the future since the last flush
 }
 
 func newRuleState(r *compiledRule, maxGroups, maxSample int) *ruleState {
