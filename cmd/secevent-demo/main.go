@@ -49,6 +49,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.CAFile, "ca", "", "PEM CA bundle for the collector's certificate (implies TLS)")
 	fs.StringVar(&o.CertFile, "cert", "", "PEM client certificate for mutual TLS (implies TLS)")
 	fs.StringVar(&o.KeyFile, "key", "", "PEM client key for mutual TLS")
+	fs.StringVar(&o.TokenFile, "token-file", "", "file whose first line is the collector's intake token, sent as Authorization: Bearer")
 	fs.StringVar(&o.ServerName, "server-name", "", "name to check the collector's certificate against (implies TLS)")
 	fs.StringVar(&o.ServiceName, "service-name", "unified-ot-connector", "service.name of the events")
 	fs.StringVar(&o.HostName, "host-name", "", "host.name of the events (default: this host)")

@@ -42,6 +42,10 @@ type Certs struct {
 	ExpiredServerKey    string
 	WrongHostServerCert string
 	WrongHostServerKey  string
+
+	// The main CA, kept to sign further leaves on demand (clientcerts.go).
+	ca    *x509.Certificate
+	caKey crypto.Signer
 }
 
 // WrongHostName is the only name in WrongHostServerCert.
@@ -57,6 +61,7 @@ func NewCerts(t testing.TB) *Certs {
 
 	ca, caKey := makeCA(t, "otelcol-siem test CA", now)
 	c.CAFile = writePEM(t, dir, "ca.crt", "CERTIFICATE", ca.Raw)
+	c.ca, c.caKey = ca, caKey
 	other, otherKey := makeCA(t, "otelcol-siem unrelated CA", now)
 	c.OtherCAFile = writePEM(t, dir, "other-ca.crt", "CERTIFICATE", other.Raw)
 

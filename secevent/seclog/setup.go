@@ -10,6 +10,7 @@ import (
 	"net"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -55,8 +56,13 @@ type Options struct {
 	// ServerName overrides the name the collector's certificate is checked against (default: the
 	// Endpoint's host).
 	ServerName string
-	// Headers are sent with every export (e.g. an authenticator's token).
+	// Headers are sent with every export.
 	Headers map[string]string
+	// TokenFile holds the bearer token the collector's intake expects (its intake_guard
+	// token_file): the first line, trimmed, is sent as "Authorization: Bearer <token>" with every
+	// export. It is read once, by Setup; the token is never logged nor put in an error. Not with an
+	// Authorization header in Headers, nor in plain text (Insecure) to a non-loopback endpoint.
+	TokenFile string
 
 	// ServiceName (service.name, required), ServiceVersion (service.version), HostName (host.name,
 	// default os.Hostname()), Site (otsec.site.name) and Environment
@@ -130,6 +136,16 @@ func (o Options) Validate() error {
 	if (o.CertFile == "") != (o.KeyFile == "") {
 		errs = append(errs, errors.New("cert_file and key_file: set both or neither"))
 	}
+	if o.TokenFile != "" {
+		for k := range o.Headers {
+			if strings.EqualFold(k, "authorization") {
+				errs = append(errs, errors.New("token_file: cannot be combined with an Authorization header in headers"))
+			}
+		}
+		if o.Insecure && !loopbackEndpoint(o.Endpoint) {
+			errs = append(errs, fmt.Errorf("token_file: insecure would send the token in plain text to %s; use TLS (or a loopback endpoint)", o.Endpoint))
+		}
+	}
 	if o.ServiceName == "" {
 		errs = append(errs, errors.New("service_name: required (it is the event's service.name)"))
 	}
@@ -167,6 +183,45 @@ func (o Options) tlsConfig() (*tls.Config, error) {
 	return cfg, nil
 }
 
+// loopbackEndpoint reports whether endpoint's host is localhost or a loopback IP.
+func loopbackEndpoint(endpoint string) bool {
+	host, _, err := net.SplitHostPort(endpoint)
+	if err != nil {
+		return false
+	}
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// headers returns Headers plus, with TokenFile, the Authorization header. An error names the
+// file, never its content.
+func (o Options) headers() (map[string]string, error) {
+	if o.TokenFile == "" {
+		return o.Headers, nil
+	}
+	b, err := os.ReadFile(o.TokenFile)
+	if err != nil {
+		return nil, fmt.Errorf("token_file: %w", err)
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	token := strings.TrimSpace(line)
+	if token == "" {
+		return nil, fmt.Errorf("token_file %s: the first line is empty", o.TokenFile)
+	}
+	if strings.ContainsAny(token, " \t\r") {
+		return nil, fmt.Errorf("token_file %s: the token contains white space", o.TokenFile)
+	}
+	h := make(map[string]string, len(o.Headers)+1)
+	for k, v := range o.Headers {
+		h[k] = v
+	}
+	h["Authorization"] = "Bearer " + token
+	return h, nil
+}
+
 func (o Options) resource() *resource.Resource {
 	var kv []attribute.KeyValue
 	add := func(k, v string) {
@@ -189,6 +244,10 @@ func (o Options) exporter(ctx context.Context) (sdklog.Exporter, error) {
 	if err != nil {
 		return nil, err
 	}
+	headers, err := o.headers()
+	if err != nil {
+		return nil, err
+	}
 	retryEnabled := o.RetryMaxElapsed > 0
 	switch o.Protocol {
 	case ProtocolHTTP:
@@ -205,8 +264,8 @@ func (o Options) exporter(ctx context.Context) (sdklog.Exporter, error) {
 		if o.URLPath != "" {
 			opts = append(opts, otlploghttp.WithURLPath(o.URLPath))
 		}
-		if len(o.Headers) > 0 {
-			opts = append(opts, otlploghttp.WithHeaders(o.Headers))
+		if len(headers) > 0 {
+			opts = append(opts, otlploghttp.WithHeaders(headers))
 		}
 		return otlploghttp.New(ctx, opts...)
 	default:
@@ -220,8 +279,8 @@ func (o Options) exporter(ctx context.Context) (sdklog.Exporter, error) {
 		} else {
 			opts = append(opts, otlploggrpc.WithTLSCredentials(credentials.NewTLS(tlsCfg)))
 		}
-		if len(o.Headers) > 0 {
-			opts = append(opts, otlploggrpc.WithHeaders(o.Headers))
+		if len(headers) > 0 {
+			opts = append(opts, otlploggrpc.WithHeaders(headers))
 		}
 		return otlploggrpc.New(ctx, opts...)
 	}

@@ -39,7 +39,9 @@ type otlpReceiver struct {
 	mu       sync.Mutex
 	requests []*collogspb.ExportLogsServiceRequest
 	headers  []string
-	gate     chan struct{}
+	// authorization holds each request's Authorization header ("" when absent).
+	authorization []string
+	gate          chan struct{}
 }
 
 func (r *otlpReceiver) Export(ctx context.Context, req *collogspb.ExportLogsServiceRequest) (*collogspb.ExportLogsServiceResponse, error) {
@@ -50,6 +52,7 @@ func (r *otlpReceiver) Export(ctx context.Context, req *collogspb.ExportLogsServ
 	r.mu.Lock()
 	r.requests = append(r.requests, req)
 	r.headers = append(r.headers, md.Get("x-tenant")...)
+	r.authorization = append(r.authorization, strings.Join(md.Get("authorization"), ","))
 	r.mu.Unlock()
 	return &collogspb.ExportLogsServiceResponse{}, nil
 }
@@ -121,6 +124,7 @@ func startHTTPReceiver(t *testing.T) (*otlpReceiver, string) {
 		rcv.mu.Lock()
 		rcv.requests = append(rcv.requests, &m)
 		rcv.headers = append(rcv.headers, req.Header.Get("X-Tenant"))
+		rcv.authorization = append(rcv.authorization, req.Header.Get("Authorization"))
 		rcv.mu.Unlock()
 		out, _ := proto.Marshal(&collogspb.ExportLogsServiceResponse{})
 		w.Header().Set("Content-Type", "application/x-protobuf")

@@ -21,7 +21,7 @@ var distributionComponents = map[string][]string{
 	"receivers":  {"otlp", "syslog"},
 	"processors": {"memory_limiter", "batch", "redaction", "alert"},
 	"exporters":  {"debug", "otlp_http", "cef_syslog", "splunk_hec_sec", "security_webhook"},
-	"extensions": {"file_storage", "health_check", "queue_storage"},
+	"extensions": {"file_storage", "health_check", "queue_storage", "intake_guard", "bearertokenauth"},
 }
 
 func TestComponentsListsTheDistribution(t *testing.T) {
