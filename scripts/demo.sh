@@ -53,5 +53,7 @@ cat "$OTELCOL_SIEM_SYSLOG_FILE"
 echo
 total=$(wc -l <"$OTELCOL_SIEM_SYSLOG_FILE")
 alerts=$(grep -c ' alert - CEF:0|' "$OTELCOL_SIEM_SYSLOG_FILE" || true)
-echo "== $total records, $alerts of them alerts. INFO events of categories without a floor override"
+audit=$(grep -c ' audit - CEF:0|' "$OTELCOL_SIEM_SYSLOG_FILE" || true)
+echo "== $total records: $alerts alerts, $audit the collector's own audit records (started, stopping)."
+echo "   INFO events of categories without a floor override"
 echo "   (e.g. the discovery scan) are dropped by security_classify's severity floor, by design."

@@ -71,6 +71,28 @@ const (
 	KeyNIS2FinalReportDue   = "otsec.nis2.final_report_due"
 	KeyNIS2SignificanceNote = "otsec.nis2.significance_note"
 
+	// Audit records (category audit), written by the siem_audit receiver about the collector itself.
+	KeyAuditExporter          = "otsec.audit.exporter"
+	KeyAuditStorageClient     = "otsec.audit.storage_client"
+	KeyAuditConfigDigest      = "otsec.audit.config_digest"
+	KeyAuditOutageStart       = "otsec.audit.outage_start"
+	KeyAuditOutageMillis      = "otsec.audit.outage_ms"
+	KeyAuditFailedSends       = "otsec.audit.failed_sends"
+	KeyAuditRecordsQueued     = "otsec.audit.records_queued"
+	KeyAuditQueueCapacity     = "otsec.audit.queue_capacity"
+	KeyAuditQueueFillPercent  = "otsec.audit.queue_fill_percent"
+	KeyAuditCount             = "otsec.audit.count"
+	KeyAuditWindowStart       = "otsec.audit.window_start"
+	KeyAuditRecordsIn         = "otsec.audit.records_in"
+	KeyAuditRecordsOut        = "otsec.audit.records_out"
+	KeyAuditRecordsRefused    = "otsec.audit.records_refused"
+	KeyAuditRecordsDropped    = "otsec.audit.records_dropped"
+	KeyAuditExporters         = "otsec.audit.exporters"
+	KeyAuditHeartbeatSequence = "otsec.audit.heartbeat_sequence"
+	KeyAuditHeartbeatInterval = "otsec.audit.heartbeat_interval_seconds"
+	KeyAuditUptimeSeconds     = "otsec.audit.uptime_seconds"
+	KeyAuditUnreachableAfter  = "otsec.audit.unreachable_after_seconds"
+
 	// Resource attributes (semantic conventions), set once per emitting service.
 	KeyServiceName           = "service.name"
 	KeyServiceVersion        = "service.version"

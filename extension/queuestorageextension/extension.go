@@ -17,6 +17,7 @@ import (
 
 	"github.com/unified-ot/otelcol-siem/extension/queuestorageextension/internal/metadata"
 	"github.com/unified-ot/otelcol-siem/extension/queuestorageextension/internal/seglog"
+	"github.com/unified-ot/otelcol-siem/internal/pipelinehealth"
 )
 
 // clientDirSuffix ends the name of a client's folder in Directory. The folder's name is otherwise
@@ -101,7 +102,7 @@ func (s *queueStorage) GetClient(_ context.Context, kind component.Kind, id comp
 		SegmentSize:   int64(s.cfg.SegmentSize),
 		Budget:        s.budget,
 		Logger:        s.logger.With(zap.String("client", name)),
-		Observer:      &observer{tel: s.tel, attrs: attrs},
+		Observer:      &observer{tel: s.tel, attrs: attrs, client: name},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("queue_storage: client %q: %w", name, err)
@@ -200,8 +201,9 @@ func (s *queueStorage) importEntries(name, path string, lg *seglog.Log, kv map[s
 
 // observer turns the log's events into the extension's metrics.
 type observer struct {
-	tel   *metadata.Telemetry
-	attrs metric.MeasurementOption
+	tel    *metadata.Telemetry
+	attrs  metric.MeasurementOption
+	client string
 }
 
 func (o *observer) Synced(d time.Duration) {
@@ -211,6 +213,8 @@ func (o *observer) Synced(d time.Duration) {
 func (o *observer) Damaged(frames, bytes int64) {
 	o.tel.DamagedRecords.Add(context.Background(), frames, o.attrs)
 	o.tel.DamagedBytes.Add(context.Background(), bytes, o.attrs)
+	// The siem_audit receiver turns this into a records_dropped audit record.
+	pipelinehealth.Default().StorageDamaged(o.client, frames)
 }
 
 func (o *observer) Refused() { o.tel.RefusedWrites.Add(context.Background(), 1, o.attrs) }

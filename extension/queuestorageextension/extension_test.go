@@ -26,6 +26,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
 	"github.com/unified-ot/otelcol-siem/extension/queuestorageextension/internal/metadata"
+	"github.com/unified-ot/otelcol-siem/internal/pipelinehealth"
 )
 
 // host hands the storage extension to the exporter, as the collector's service does.
@@ -137,6 +138,15 @@ func waitDelivered(d *delivered, want int, timeout time.Duration) {
 	}
 }
 
+// hubDamaged is the damaged writes all storage clients reported to pipelinehealth so far.
+func hubDamaged() int64 {
+	var n int64
+	for _, v := range pipelinehealth.Default().Snapshot().StorageDamaged {
+		n += v
+	}
+	return n
+}
+
 func sumCounter(t *testing.T, tel *componenttest.Telemetry, name string) int64 {
 	t.Helper()
 	m, err := tel.GetMetric(name)
@@ -188,6 +198,7 @@ func TestQueueDeliversIntactRecordsAfterDamage(t *testing.T) {
 
 	tel := componenttest.NewTelemetry()
 	defer func() { _ = tel.Shutdown(context.Background()) }()
+	damagedBefore := hubDamaged()
 	ext := startStorage(t, testConfig(dir), tel)
 	d := &delivered{ids: map[string]int{}}
 	exp := queueExporter(t, ext, d.push)
@@ -211,6 +222,8 @@ func TestQueueDeliversIntactRecordsAfterDamage(t *testing.T) {
 	assert.GreaterOrEqual(t, got, len(ids)-2*damagedPoints)
 	assert.Less(t, got, len(ids), "the damage hit records")
 	assert.Positive(t, sumCounter(t, tel, metadata.MetricDamagedRecords))
+	assert.Equal(t, sumCounter(t, tel, metadata.MetricDamagedRecords), hubDamaged()-damagedBefore,
+		"every damaged write is reported to pipelinehealth (siem_audit's records_dropped storage_damaged)")
 	aside, _ := filepath.Glob(filepath.Join(dir, "damaged-*", "*", "*.seg"))
 	assert.NotEmpty(t, aside, "damaged segments moved aside")
 	for id, n := range d.ids {

@@ -467,6 +467,12 @@ func TestCEFHostileEveryField(t *testing.T) {
 			if fld.Key == secevent.KeyAlertRuleID || fld.Key == secevent.KeyAlertRuleName || fld.Key == secevent.KeyAlertSeverity {
 				continue // alert header fields: TestCEFHostileAlert
 			}
+			if strings.HasPrefix(fld.Key, "otsec.audit.") {
+				// The collector's own audit fields all go to the overflow JSON like the fields
+				// below; with them, this record's overflow would exceed the custom-string limit and
+				// omit the resource fields checked at the end (TestCEFHostileAuditFields).
+				continue
+			}
 			attrs = append(attrs, kv{fld.Key, hostile})
 		case secevent.PlaceResource:
 			res = append(res, kv{fld.Key, hostile})
@@ -516,6 +522,32 @@ func TestCEFHostileEveryField(t *testing.T) {
 	for _, k := range []string{secevent.KeyEventID, secevent.KeyFailureCount, secevent.KeyTarget, secevent.KeyURLFull,
 		secevent.KeySourcePort, secevent.KeyServerPort, secevent.KeyMFACompleted, secevent.KeyNetworkRange,
 		secevent.KeyAlertCount, secevent.KeyAlertFirstSeen, secevent.KeyServiceVersion, "evil key=1 act=x\n"} {
+		assert.Equal(t, want, over[k], k)
+	}
+}
+
+// TestCEFHostileAuditFields: the audit record fields, hostile, go to the overflow JSON and decode
+// exactly; nothing else leaks into the extension.
+func TestCEFHostileAuditFields(t *testing.T) {
+	f := defaultCEF(t)
+	attrs := []kv{{secevent.KeyCategory, "audit"}}
+	var keys []string
+	for _, fld := range secevent.Fields {
+		if strings.HasPrefix(fld.Key, "otsec.audit.") {
+			attrs = append(attrs, kv{fld.Key, hostile})
+			keys = append(keys, fld.Key)
+		}
+	}
+	require.NotEmpty(t, keys)
+	r, lr := record(t, attrs, nil)
+	line := f.Append(nil, r, lr)
+	assert.NotContains(t, string(line), "\n")
+	assert.NotContains(t, string(line), "\r")
+	p := parseLine(t, line)
+	assert.Equal(t, "audit", p.Ext["cat"])
+	over := overflowOf(t, p)
+	want := expectJSONText(hostile)
+	for _, k := range keys {
 		assert.Equal(t, want, over[k], k)
 	}
 }

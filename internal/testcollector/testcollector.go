@@ -67,7 +67,15 @@ type Options struct {
 	// StorageDir is the persistent queue's directory; empty means a fresh t.TempDir(). Pass the
 	// same directory to a second Start to restart the collector on the same queue.
 	StorageDir string
+	// Audit keeps the collector's own audit records (siem_audit: started, stopping, heartbeats) on
+	// the SIEM exporters. Off, they go to the debug exporter instead, so that a test counting the
+	// records at its SIEM or in a queue sees only what it sent (see AuditOffConfig).
+	Audit bool
 }
+
+// AuditOffConfig is the --config Start adds to the repository's otelcol-config.yaml unless
+// Options.Audit: the audit pipeline's records go to the debug exporter, not the SIEM's.
+const AuditOffConfig = "yaml:service::pipelines::logs/audit::exporters: [debug]"
 
 // Collector is one running collector process.
 type Collector struct {
@@ -133,8 +141,14 @@ func StartNoWait(t testing.TB, opts Options) (*Collector, error) {
 		configs = []string{filepath.Join(RepoRoot(), "otelcol-config.yaml")}
 	}
 	var args []string
+	repoConfig := filepath.Join(RepoRoot(), "otelcol-config.yaml")
+	auditOff := false
 	for _, cfg := range configs {
 		args = append(args, "--config", cfg)
+		auditOff = auditOff || (!opts.Audit && filepath.Clean(cfg) == repoConfig)
+	}
+	if auditOff {
+		args = append(args, "--config", AuditOffConfig)
 	}
 	c.cmd = exec.Command(bin, args...)
 	c.cmd.Dir = t.TempDir()

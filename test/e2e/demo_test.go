@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -58,15 +59,27 @@ func TestMakeDemo(t *testing.T) {
 	if !strings.Contains(text, "delivered 15 of 15 events") {
 		t.Errorf("the emitter did not deliver the seed's 15 events:\n%s", text)
 	}
-	var cefLines []string
+	var cefLines, auditActions []string
 	for _, line := range strings.Split(text, "\n") {
 		if i := strings.Index(line, "CEF:0|"); i >= 0 {
 			cefLines = append(cefLines, line[i:])
 		}
 	}
-	// 15 events less the discovery scan (INFO, operational: below the severity floor) + 4 alerts.
-	if len(cefLines) != 18 {
-		t.Errorf("demo printed %d CEF lines, want 18:\n%s", len(cefLines), text)
+	// 15 events less the discovery scan (INFO, operational: below the severity floor) + 4 alerts,
+	// and the collector's own audit records: started, then stopping (no heartbeat in so short a run).
+	events := 0
+	for _, l := range cefLines {
+		if f := strings.SplitN(l, "|", 6); len(f) == 6 && strings.HasPrefix(f[4], "audit.") {
+			auditActions = append(auditActions, strings.TrimPrefix(f[4], "audit."))
+		} else {
+			events++
+		}
+	}
+	if events != 18 {
+		t.Errorf("demo printed %d CEF lines of events and alerts, want 18:\n%s", events, text)
+	}
+	if want := []string{"collector_started", "collector_stopping"}; !slices.Equal(auditActions, want) {
+		t.Errorf("demo printed audit records %v, want %v", auditActions, want)
 	}
 	alerts := map[string]bool{}
 	for i, r := range testpeers.CEFOracle(t, cefLines) {

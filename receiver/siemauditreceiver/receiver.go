@@ -1,0 +1,254 @@
+package siemauditreceiver // import "github.com/unified-ot/otelcol-siem/receiver/siemauditreceiver"
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/consumer"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/receiver"
+	"go.opentelemetry.io/collector/receiver/receiverhelper"
+	"go.opentelemetry.io/otel/metric"
+	"go.uber.org/zap"
+
+	"github.com/unified-ot/otelcol-siem/internal/pipelinehealth"
+	"github.com/unified-ot/otelcol-siem/receiver/siemauditreceiver/internal/metadata"
+	"github.com/unified-ot/otelcol-siem/secevent"
+)
+
+// emitTimeout bounds how long one hand-over to the pipeline may wait: a full sending queue blocks
+// (block_on_overflow), and the receiver must go on counting, and Shutdown must not hang, meanwhile.
+// What was not taken in time stays pending.
+const emitTimeout = 5 * time.Second
+
+// ConfigDigester is what an extension offers that knows a digest of the collector's effective
+// configuration (config_digest does).
+type ConfigDigester interface {
+	ConfigDigest() string
+}
+
+type auditReceiver struct {
+	cfg    *Config
+	set    receiver.Settings
+	next   consumer.Logs
+	logger *zap.Logger
+	tel    *metadata.Telemetry
+	obs    *receiverhelper.ObsReport
+	hub    *pipelinehealth.Hub
+	now    func() time.Time
+
+	resource pcommon.Resource
+	reg      metric.Registration
+
+	mon     *monitor
+	pending []event
+	nPend   atomic.Int64
+	// lastBeat is the Unix time (ns) the last heartbeat or collector_started was handed on.
+	lastBeat atomic.Int64
+
+	cancel context.CancelFunc
+	done   chan struct{}
+	mu     sync.Mutex // one emit at a time: the loop's, then Shutdown's
+}
+
+func newAuditReceiver(set receiver.Settings, cfg *Config, next consumer.Logs) (*auditReceiver, error) {
+	tel, err := metadata.NewTelemetry(set.TelemetrySettings, set.ID)
+	if err != nil {
+		return nil, err
+	}
+	obs, err := receiverhelper.NewObsReport(receiverhelper.ObsReportSettings{
+		ReceiverID: set.ID, Transport: "internal", ReceiverCreateSettings: set,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &auditReceiver{
+		cfg: cfg, set: set, next: next, logger: set.Logger, tel: tel, obs: obs,
+		hub: pipelinehealth.Default(), now: time.Now, resource: collectorResource(set),
+	}, nil
+}
+
+// collectorResource is the resource of the audit records: the collector's own identity.
+func collectorResource(set receiver.Settings) pcommon.Resource {
+	res := pcommon.NewResource()
+	if set.Resource != (pcommon.Resource{}) {
+		set.Resource.CopyTo(res)
+	}
+	a := res.Attributes()
+	if _, ok := a.Get(secevent.KeyServiceName); !ok {
+		name := set.BuildInfo.Command
+		if name == "" {
+			name = "otelcol-siem"
+		}
+		a.PutStr(secevent.KeyServiceName, name)
+	}
+	if _, ok := a.Get(secevent.KeyServiceVersion); !ok && set.BuildInfo.Version != "" {
+		a.PutStr(secevent.KeyServiceVersion, set.BuildInfo.Version)
+	}
+	if _, ok := a.Get(secevent.KeyHostName); !ok {
+		if h, err := os.Hostname(); err == nil && h != "" {
+			a.PutStr(secevent.KeyHostName, h)
+		}
+	}
+	return res
+}
+
+// configDigest is the digest of the first extension (by id) that offers one.
+func configDigest(host component.Host) string {
+	exts := host.GetExtensions()
+	ids := make([]component.ID, 0, len(exts))
+	for id := range exts {
+		ids = append(ids, id)
+	}
+	sort.Slice(ids, func(i, j int) bool { return ids[i].String() < ids[j].String() })
+	for _, id := range ids {
+		if d, ok := exts[id].(ConfigDigester); ok {
+			return d.ConfigDigest()
+		}
+	}
+	return ""
+}
+
+// evalInterval is how often the receiver looks at the pipeline: often enough that a record comes
+// at most half an interval late, and at most once a second otherwise.
+func (c *Config) evalInterval() time.Duration {
+	return min(time.Second, c.HeartbeatInterval/2, c.UnreachableAfter/2, c.ReportInterval/2)
+}
+
+func (r *auditReceiver) Start(_ context.Context, host component.Host) error {
+	reg, err := r.tel.RegisterCallback(r.nPend.Load, func() float64 { return float64(r.lastBeat.Load()) / 1e9 },
+		r.cfg.HeartbeatInterval.Seconds())
+	if err != nil {
+		return err
+	}
+	r.reg = reg
+	started := r.now()
+	r.mon = newMonitor(r.cfg, started)
+
+	digest := configDigest(host)
+	attrs := map[string]any{
+		secevent.KeyAuditHeartbeatInterval: int64(r.cfg.HeartbeatInterval / time.Second),
+		secevent.KeyAuditUnreachableAfter:  int64(r.cfg.UnreachableAfter / time.Second),
+	}
+	body := fmt.Sprintf("%s %s started", r.set.BuildInfo.Command, r.set.BuildInfo.Version)
+	if digest != "" {
+		attrs[secevent.KeyAuditConfigDigest] = digest
+		body += "; effective configuration " + digest
+	} else {
+		r.logger.Info("No extension offers a digest of the effective configuration (add config_digest to service::extensions); collector_started goes without one")
+	}
+	ev := newEvent(started, ActionStarted, secevent.OutcomeSuccess, plog.SeverityNumberInfo, body, attrs)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	r.cancel, r.done = cancel, make(chan struct{})
+	go r.run(ctx, ev)
+	return nil
+}
+
+// run hands the started record to the pipeline (pipelines start from the exporters up, so the
+// next consumer is ready), then looks at the pipeline every evalInterval.
+func (r *auditReceiver) run(ctx context.Context, started event) {
+	defer close(r.done)
+	r.emit(ctx, []event{started})
+	t := time.NewTicker(r.cfg.evalInterval())
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			r.mu.Lock()
+			evs := r.mon.step(r.snapshot())
+			r.mu.Unlock()
+			r.emit(ctx, evs)
+		}
+	}
+}
+
+func (r *auditReceiver) snapshot() pipelinehealth.Snapshot {
+	s := r.hub.Snapshot()
+	s.At = r.now()
+	return s
+}
+
+// emit hands the pending records and evs to the pipeline. What it refuses is kept, up to
+// max_pending_records (oldest dropped), for the next call: an audit record is not lost because a
+// queue was full for a moment.
+func (r *auditReceiver) emit(ctx context.Context, evs []event) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	all := append(r.pending, evs...)
+	r.pending = nil
+	if len(all) == 0 {
+		r.nPend.Store(0)
+		return
+	}
+	ld := plog.NewLogs()
+	rl := ld.ResourceLogs().AppendEmpty()
+	r.resource.CopyTo(rl.Resource())
+	sl := rl.ScopeLogs().AppendEmpty()
+	sl.Scope().SetName(metadata.ScopeName)
+	sl.Scope().SetVersion(r.set.BuildInfo.Version)
+	lrs := sl.LogRecords()
+	lrs.EnsureCapacity(len(all))
+	observed := r.now()
+	for _, ev := range all {
+		ev.fill(lrs.AppendEmpty(), observed)
+	}
+	ctx, cancel := context.WithTimeout(ctx, emitTimeout)
+	defer cancel()
+	octx := r.obs.StartLogsOp(ctx)
+	err := r.next.ConsumeLogs(octx, ld)
+	r.obs.EndLogsOp(octx, "audit", len(all), err)
+	if err != nil {
+		if over := len(all) - r.cfg.MaxPendingRecords; over > 0 {
+			r.tel.Dropped(ctx, over)
+			r.logger.Error("Audit records dropped: the pipeline refused them for longer than max_pending_records could hold",
+				zap.Int("dropped", over), zap.Error(err))
+			all = append([]event(nil), all[over:]...)
+		}
+		r.pending = all
+		r.nPend.Store(int64(len(all)))
+		r.logger.Warn("The pipeline refused audit records; handing them again with the next ones",
+			zap.Int("pending", len(all)), zap.Error(err))
+		return
+	}
+	r.nPend.Store(0)
+	for _, ev := range all {
+		beat := ev.action == ActionHeartbeat || ev.action == ActionStarted
+		r.tel.Emitted(ctx, ev.action, ev.action == ActionHeartbeat)
+		if beat && ev.at.UnixNano() > r.lastBeat.Load() {
+			r.lastBeat.Store(ev.at.UnixNano())
+		}
+	}
+}
+
+// Shutdown writes collector_stopping with the counters since the last heartbeat. The collector
+// shuts receivers down before the exporters, so the record reaches their (persistent) queues.
+func (r *auditReceiver) Shutdown(ctx context.Context) error {
+	if r.cancel == nil {
+		return nil
+	}
+	r.cancel()
+	<-r.done
+	r.mu.Lock()
+	evs := r.mon.step(r.snapshot())
+	evs = append(evs, r.mon.heartbeat(r.snapshot(), ActionStopping))
+	r.mu.Unlock()
+	r.emit(ctx, evs)
+	if n := len(r.pending); n > 0 {
+		r.tel.Dropped(ctx, n)
+		r.logger.Error("Audit records lost at shutdown: the pipeline refused them", zap.Int("dropped", n))
+	}
+	if r.reg != nil {
+		return r.reg.Unregister()
+	}
+	return nil
+}
