@@ -21,6 +21,8 @@ BENCHSTAT  := $(TOOLS)/benchstat-$(BENCHSTAT_VERSION)
 NFPM       := $(TOOLS)/nfpm-$(NFPM_VERSION)
 
 BIN        := _build/otelcol-siem
+# The SOC's integrity verifier (integrity: on an exporter; README "Proving completeness").
+VERIFY_BIN := _build/otelcol-siem-verify
 CONFIG     ?= otelcol-config.yaml
 # Everything that goes into the binary: a change to any of it rebuilds it.
 BUILD_INPUTS := builder-config.yaml go.mod go.sum secevent/go.mod secevent/go.sum \
@@ -42,7 +44,7 @@ PKG_DIR     := _build/packages
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
-build: $(BIN) ## build the otelcol-siem distribution with ocb into _build/
+build: $(BIN) $(VERIFY_BIN) ## build the otelcol-siem distribution with ocb, and otelcol-siem-verify, into _build/
 
 $(BIN): $(BUILD_INPUTS) | $(OCB)
 	$(OCB) --config builder-config.yaml
@@ -50,6 +52,9 @@ $(BIN): $(BUILD_INPUTS) | $(OCB)
 
 demo: build _build/secevent-demo ## the seed's story end to end: collector + emitter, prints the CEF lines (alerts included)
 	bash scripts/demo.sh
+
+$(VERIFY_BIN): $(BUILD_INPUTS)
+	$(GO) build -o $@ ./cmd/otelcol-siem-verify
 
 _build/secevent-demo: $(BUILD_INPUTS)
 	$(GO) build -o $@ ./cmd/secevent-demo

@@ -38,6 +38,9 @@ type options struct {
 	backlog                    int  // events queued while the sink is down (backlog scenarios)
 	queueSize                  int  // both distributions' queue capacity in records
 	storageFsync               bool // otelcol-siem's queue_storage fsync, set per scenario
+	// integrityKey, when set, turns on cef_syslog/siem's integrity stamping with this key file
+	// (the -integrity scenarios).
+	integrityKey string
 }
 
 // The two distributions measured.
@@ -69,8 +72,9 @@ func main() {
 	flag.IntVar(&o.senders, "senders", 4, "concurrent OTLP clients")
 	flag.IntVar(&o.runs, "runs", 3, "runs per scenario and distribution (the table shows medians)")
 	flag.StringVar(&scen, "scenarios", "cef-tcp,cef-tcp-queue,cef-tcp-queue-fsync,cef-tls,cef-tls-queue,hec-json-gzip,hec-json-gzip-queue,backlog-cef-tcp",
-		"comma-separated scenarios: cef-{tcp,tls}[-queue[-fsync]], hec-json-gzip[-queue], backlog-cef-tcp[-fsync]; "+
-			"-fsync: otelcol-siem's queue_storage with fsync, contrib's file_storage without (its default)")
+		"comma-separated scenarios: cef-{tcp,tls}[-queue[-fsync][-integrity]], hec-json-gzip[-queue], backlog-cef-tcp[-fsync]; "+
+			"-fsync: otelcol-siem's queue_storage with fsync, contrib's file_storage without (its default); "+
+			"-integrity: otelcol-siem stamps every record (integrity: on cef_syslog/siem; compare with the same scenario without it)")
 	flag.StringVar(&o.out, "out", "", "also write the markdown table to this file")
 	flag.StringVar(&o.profile, "profile", "", "write a CPU profile of otelcol-siem's first run of each scenario to FILE.<scenario>.pprof (pprof extension)")
 	flag.IntVar(&o.profileSeconds, "profile-seconds", 5, "length of the CPU profile")
@@ -91,7 +95,11 @@ func run(o options) error {
 		host, runtime.NumCPU(), goVersion(), time.Now().UTC().Format("2006-01-02 15:04 UTC"), o.events, eventBytes(), o.senders, o.batch, o.runs)
 	table.WriteString("| scenario | distribution | events/s | ratio vs contrib | CPU s / 1M events | peak RSS MB | disk bytes / event |\n|---|---|---|---|---|---|---|\n")
 	for _, sc := range o.scenarios {
-		base, fsync, err := splitFsync(sc)
+		withoutIntegrity, integrity, err := splitIntegrity(sc)
+		if err != nil {
+			return err
+		}
+		base, fsync, err := splitFsync(withoutIntegrity)
 		if err != nil {
 			return err
 		}
@@ -120,6 +128,12 @@ func run(o options) error {
 			return err
 		}
 		defer os.RemoveAll(tmp)
+		if integrity {
+			o.integrityKey = filepath.Join(tmp, "integrity.key")
+			if err := os.WriteFile(o.integrityKey, []byte(benchIntegrityKey+"\n"), 0o600); err != nil {
+				return err
+			}
+		}
 		if useTLS {
 			tlsCfg, caFile, err = selfSignedTLS(tmp)
 			if err != nil {
@@ -179,6 +193,20 @@ func splitFsync(sc string) (base string, fsync bool, err error) {
 		return "", false, fmt.Errorf("scenario %q: -fsync is for cef-*-queue and backlog-* (both distributions on a persistent queue)", sc)
 	}
 	return base, fsync, nil
+}
+
+// benchIntegrityKey is the -integrity scenarios' HMAC key (any 32+ bytes: its value does not change
+// the cost).
+const benchIntegrityKey = "6a09e667f3bcc908b2fb1366ea957d3e3adec17512775099da2f590b0667322a"
+
+// splitIntegrity takes an -integrity scenario apart. Integrity keeps its sequence state in the
+// persistent queue's storage, so it exists on cef-*-queue scenarios only.
+func splitIntegrity(sc string) (base string, integrity bool, err error) {
+	base, integrity = strings.CutSuffix(sc, "-integrity")
+	if integrity && !(strings.HasPrefix(base, "cef-") && (strings.HasSuffix(base, "-queue") || strings.HasSuffix(base, "-queue-fsync"))) {
+		return "", false, fmt.Errorf("scenario %q: -integrity is for cef-*-queue[-fsync] (integrity needs the persistent queue's storage)", sc)
+	}
+	return base, integrity, nil
 }
 
 // scenarioTitle is a scenario's name as the table shows it: an -fsync scenario says that only
@@ -381,6 +409,7 @@ func siemCommand(o options, d dest, queue bool, grpcPort, healthPort int, storag
 		"OTELCOL_SIEM_STORAGE_DIR="+storage,
 		fmt.Sprintf("OTELCOL_SIEM_STORAGE_FSYNC=%t", o.storageFsync),
 		"OTELCOL_SIEM_LOG_LEVEL=warn",
+		"OTELCOL_SIEM_INTEGRITY_KEY_FILE="+o.integrityKey,
 		// Room for the backlog plus the alerts it raises; the baseline gets the same.
 		fmt.Sprintf("OTELCOL_SIEM_QUEUE_SIZE=%d", o.queueSize),
 	)

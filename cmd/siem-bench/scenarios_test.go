@@ -52,6 +52,27 @@ func TestSplitFsyncAndTitle(t *testing.T) {
 	}
 }
 
+func TestSplitIntegrity(t *testing.T) {
+	for _, tc := range []struct {
+		sc, base  string
+		integrity bool
+	}{
+		{"cef-tcp-queue-integrity", "cef-tcp-queue", true},
+		{"cef-tls-queue-fsync-integrity", "cef-tls-queue-fsync", true},
+		{"cef-tcp-queue", "cef-tcp-queue", false},
+	} {
+		base, integrity, err := splitIntegrity(tc.sc)
+		if err != nil || base != tc.base || integrity != tc.integrity {
+			t.Errorf("splitIntegrity(%q) = %q, %t, %v; want %q, %t", tc.sc, base, integrity, err, tc.base, tc.integrity)
+		}
+	}
+	for _, sc := range []string{"cef-tcp-integrity", "hec-json-gzip-queue-integrity", "backlog-cef-tcp-integrity"} {
+		if _, _, err := splitIntegrity(sc); err == nil {
+			t.Errorf("splitIntegrity(%q): no error for a scenario without otelcol-siem's persistent queue", sc)
+		}
+	}
+}
+
 // The chunked load is the load of one FailedLogins call, byte for byte: same requests, times,
 // user names and event ids.
 func TestDirBytesAndGroupDigits(t *testing.T) {

@@ -93,8 +93,12 @@ func (s *frameSink) serve(c net.Conn) {
 			s.badConn.Add(1)
 			return
 		}
-		if isAlertFrame(buf[:n]) {
+		switch msgID(buf[:n]) {
+		case "alert":
 			s.alerts.Add(1)
+			continue
+		case "audit":
+			// The collector's own records (integrity checkpoints, audit events): not the load.
 			continue
 		}
 		now := time.Now().UnixNano()
@@ -134,9 +138,10 @@ func (s *frameSink) Reset() {
 	s.alerts.Store(0)
 }
 
-// isAlertFrame reports whether an RFC 5424 message's MSGID (the 6th header field) is "alert":
-// alerts are extra records otelcol-siem adds, not part of the load both distributions carry.
-func isAlertFrame(msg []byte) bool {
+// msgID returns an RFC 5424 message's MSGID (the 6th header field) when it is "alert" or "audit":
+// otelcol-siem's own records (alerts, integrity checkpoints, audit events), not part of the load
+// both distributions carry. Else "".
+func msgID(msg []byte) string {
 	fields := 0
 	for i := 0; i < len(msg); i++ {
 		if msg[i] != ' ' {
@@ -145,10 +150,15 @@ func isAlertFrame(msg []byte) bool {
 		fields++
 		if fields == 5 {
 			rest := msg[i+1:]
-			return len(rest) >= 6 && string(rest[:6]) == "alert "
+			for _, id := range []string{"alert", "audit"} {
+				if len(rest) > len(id) && string(rest[:len(id)]) == id && rest[len(id)] == ' ' {
+					return id
+				}
+			}
+			return ""
 		}
 	}
-	return false
+	return ""
 }
 
 // WaitFrames waits until n frames arrived, or no frame arrived for idle, and returns the count.

@@ -15,6 +15,7 @@ import (
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
 
 	"github.com/unified-ot/otelcol-siem/internal/delivery"
+	"github.com/unified-ot/otelcol-siem/internal/integrity"
 	"github.com/unified-ot/otelcol-siem/internal/secformat"
 )
 
@@ -85,6 +86,10 @@ type Config struct {
 
 	Syslog secformat.SyslogConfig `mapstructure:"syslog"`
 	CEF    secformat.CEFConfig    `mapstructure:"cef"`
+
+	// Integrity stamps every record with a stream id, a sequence number and an HMAC chain value
+	// and adds checkpoint records (internal/integrity); off while integrity.key_file is empty.
+	Integrity integrity.Config `mapstructure:"integrity"`
 
 	_ struct{}
 }
@@ -204,6 +209,14 @@ func (cfg *Config) Validate() error {
 	}
 	if cfg.File.MaxAgeDays < 0 {
 		add("file.max_age_days: must not be negative, got %d", cfg.File.MaxAgeDays)
+	}
+
+	if err := cfg.Integrity.Validate(cfg.QueueConfig); err != nil {
+		errs = append(errs, err)
+	}
+	if cfg.Integrity.Enabled() && cfg.Integrity.SequenceID &&
+		(cfg.Syslog.Protocol != secformat.ProtocolRFC5424 || (cfg.Transport == TransportFile && !cfg.File.SyslogHeader)) {
+		add("integrity.sequence_id: needs RFC 5424 syslog headers (syslog.protocol %q)", secformat.ProtocolRFC5424)
 	}
 
 	errs = append(errs, cfg.validateTLS()...)

@@ -16,6 +16,7 @@ import (
 	"github.com/unified-ot/otelcol-siem/exporter/cefsyslogexporter/internal/metadata"
 	"github.com/unified-ot/otelcol-siem/internal/delivery"
 	"github.com/unified-ot/otelcol-siem/internal/destlog"
+	"github.com/unified-ot/otelcol-siem/internal/integrity"
 	"github.com/unified-ot/otelcol-siem/internal/secformat"
 )
 
@@ -88,6 +89,10 @@ func newExporter(cfg *Config, set exporter.Settings) (*cefSyslogExporter, error)
 		e.framing = cfg.framing()
 		e.maxRecord = cfg.MaxMessageSize
 	}
+	if cfg.Integrity.Enabled() && e.maxRecord > 0 {
+		// The stamp is added after a record is cut to the limit.
+		e.maxRecord = max(e.maxRecord-integrity.MaxStampSize-maxStatementSize, minDatagramSize/2)
+	}
 	e.buffers.New = func() any { return &buffers{} }
 	e.converter = &delivery.Converter{
 		Format:    e.format,
@@ -95,7 +100,44 @@ func newExporter(cfg *Config, set exporter.Settings) (*cefSyslogExporter, error)
 		Failed:    func(ctx context.Context, n int) { tel.RecordsFailed.Add(ctx, int64(n), tel.FailedFormat) },
 		Truncated: func(ctx context.Context, n int) { tel.RecordsTruncated.Add(ctx, int64(n), tel.ID) },
 	}
+	if cfg.Integrity.Enabled() {
+		e.converter.Integrity = integrity.New(e.integritySettings(set))
+	}
 	return e, nil
+}
+
+// maxStatementSize bounds a checkpoint statement (kept free under a transport's size limit).
+const maxStatementSize = 512
+
+func (e *cefSyslogExporter) integritySettings(set exporter.Settings) integrity.Settings {
+	kind := integrity.KindCEF
+	if e.cfg.Format == FormatJSON {
+		kind = integrity.KindJSON
+	}
+	is := integrity.Settings{
+		Config: e.cfg.Integrity,
+		ID:     set.ID,
+		Kind:   kind,
+		// The MAC covers MSG only: receivers rewrite syslog headers.
+		Locate: func(rec []byte) (int, int, bool) {
+			if !e.syslogHeader {
+				return 0, len(rec), false
+			}
+			return e.syslog.MsgStart(rec), len(rec), false
+		},
+		Logger: e.logger,
+		Counters: integrity.Counters{
+			Stamped:     func(ctx context.Context, n int64) { e.tel.RecordsStamped.Add(ctx, n, e.tel.ID) },
+			Checkpoints: func(ctx context.Context, n int64) { e.tel.Checkpoints.Add(ctx, n, e.tel.ID) },
+		},
+	}
+	if e.cfg.Integrity.SequenceID {
+		is.Header = func(rec []byte, id uint64) []byte {
+			out, _ := e.syslog.WithSequenceID(rec, id)
+			return out
+		}
+	}
+	return is
 }
 
 // start prepares the transport (newTransport) and logs where the events go.

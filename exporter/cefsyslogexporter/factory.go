@@ -11,6 +11,7 @@ import (
 
 	"github.com/unified-ot/otelcol-siem/exporter/cefsyslogexporter/internal/metadata"
 	"github.com/unified-ot/otelcol-siem/internal/delivery"
+	"github.com/unified-ot/otelcol-siem/internal/integrity"
 	"github.com/unified-ot/otelcol-siem/internal/secformat"
 )
 
@@ -56,8 +57,9 @@ func createDefaultConfig() component.Config {
 			MaxBackups:   defaultFileMaxBackups,
 			SyslogHeader: defaultFileSyslogHeader,
 		},
-		Syslog: secformat.DefaultSyslogConfig(),
-		CEF:    secformat.DefaultCEFConfig(),
+		Syslog:    secformat.DefaultSyslogConfig(),
+		CEF:       secformat.DefaultCEFConfig(),
+		Integrity: integrity.DefaultConfig(),
 	}
 }
 
@@ -67,7 +69,7 @@ func createLogs(ctx context.Context, set exporter.Settings, cfg component.Config
 	if err != nil {
 		return nil, err
 	}
-	return delivery.NewLogs(ctx, set, delivery.Settings{
+	logs, err := delivery.NewLogs(ctx, set, delivery.Settings{
 		Queue:     c.QueueConfig,
 		Retry:     c.RetryConfig,
 		Timeout:   c.TimeoutConfig,
@@ -76,4 +78,8 @@ func createLogs(ctx context.Context, set exporter.Settings, cfg component.Config
 		Start:     exp.start,
 		Shutdown:  exp.shutdown,
 	})
+	if err != nil || exp.converter.Integrity == nil {
+		return logs, err
+	}
+	return integrity.Wrap(logs, exp.converter.Integrity, *c.QueueConfig.Get().StorageID), nil
 }

@@ -2,6 +2,7 @@ package securitywebhookexporter // import "github.com/unified-ot/otelcol-siem/ex
 
 import (
 	"github.com/unified-ot/otelcol-siem/internal/delivery"
+	"github.com/unified-ot/otelcol-siem/internal/integrity"
 
 	"errors"
 	"fmt"
@@ -45,6 +46,10 @@ type Config struct {
 	// MaxContentLength caps a request body (before compression). A larger event is truncated.
 	MaxContentLength int `mapstructure:"max_content_length"`
 
+	// Integrity stamps every record with a stream id, a sequence number and an HMAC chain value
+	// and adds checkpoint records (internal/integrity); off while integrity.key_file is empty.
+	Integrity integrity.Config `mapstructure:"integrity"`
+
 	_ struct{}
 }
 
@@ -63,6 +68,12 @@ func (cfg *Config) Validate() error {
 	}
 	if cfg.MaxContentLength < minContentLength {
 		add("max_content_length: must be at least %d bytes, got %d", minContentLength, cfg.MaxContentLength)
+	}
+	if err := cfg.Integrity.Validate(cfg.QueueConfig); err != nil {
+		errs = append(errs, err)
+	}
+	if cfg.Integrity.SequenceID {
+		add("integrity.sequence_id: applies to cef_syslog (RFC 5424 headers) only")
 	}
 	return errors.Join(errs...)
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/unified-ot/otelcol-siem/exporter/securitywebhookexporter/internal/metadata"
 	"github.com/unified-ot/otelcol-siem/internal/delivery"
 	"github.com/unified-ot/otelcol-siem/internal/destlog"
+	"github.com/unified-ot/otelcol-siem/internal/integrity"
 	"github.com/unified-ot/otelcol-siem/internal/secformat"
 )
 
@@ -78,6 +79,10 @@ func newExporter(cfg *Config, set exporter.Settings) (*webhookExporter, error) {
 		e.balance = delivery.NewBalancer(cfg.Balance, e.names, "webhook", e.logger, e.tel.BalanceTelemetry)
 	}
 	maxItem := e.framing.MaxItem(cfg.MaxContentLength)
+	if cfg.Integrity.Enabled() {
+		// The stamp is added after an event is cut to fit.
+		maxItem -= integrity.MaxStampSize + maxStatementSize
+	}
 	e.converter = &delivery.Converter{
 		Format: func(dst []byte, res pcommon.Resource, lr plog.LogRecord) ([]byte, bool, bool) {
 			dst, cut := e.appendEvent(dst, res, lr, maxItem)
@@ -87,8 +92,24 @@ func newExporter(cfg *Config, set exporter.Settings) (*webhookExporter, error) {
 		Failed:    func(ctx context.Context, n int) { e.tel.Drop(ctx, n, delivery.ReasonFormat) },
 		Truncated: e.tel.Truncated,
 	}
+	if cfg.Integrity.Enabled() {
+		e.converter.Integrity = integrity.New(integrity.Settings{
+			Config: cfg.Integrity, ID: set.ID, Kind: integrity.KindJSON, Logger: e.logger,
+			// The event is the record; a cut one is a JSON string.
+			Locate: func(rec []byte) (int, int, bool) {
+				if len(rec) >= 2 && rec[0] == '"' {
+					return 1, len(rec) - 1, true
+				}
+				return 0, len(rec), false
+			},
+			Counters: e.tel.Integrity.Counters(),
+		})
+	}
 	return e, nil
 }
+
+// maxStatementSize bounds a checkpoint statement (kept free under max_content_length).
+const maxStatementSize = 512
 
 // newPusher is the HTTP discipline towards one endpoint.
 func (e *webhookExporter) newPusher(endpoint string) *delivery.Pusher {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/unified-ot/otelcol-siem/exporter/securitywebhookexporter/internal/metadata"
 	"github.com/unified-ot/otelcol-siem/internal/delivery"
+	"github.com/unified-ot/otelcol-siem/internal/integrity"
 )
 
 const defaultHTTPTimeout = 30 * time.Second
@@ -35,6 +36,7 @@ func createDefaultConfig() component.Config {
 		Balance:          delivery.DefaultBalanceConfig(),
 		Format:           FormatJSONArray,
 		MaxContentLength: defaultContentLength,
+		Integrity:        integrity.DefaultConfig(),
 	}
 }
 
@@ -44,7 +46,7 @@ func createLogs(ctx context.Context, set exporter.Settings, cfg component.Config
 	if err != nil {
 		return nil, err
 	}
-	return delivery.NewLogs(ctx, set, delivery.Settings{
+	logs, err := delivery.NewLogs(ctx, set, delivery.Settings{
 		Queue: c.QueueConfig,
 		Retry: c.RetryConfig,
 		// Each HTTP request is bounded by the client's timeout.
@@ -54,4 +56,8 @@ func createLogs(ctx context.Context, set exporter.Settings, cfg component.Config
 		Start:     exp.start,
 		Shutdown:  exp.shutdown,
 	})
+	if err != nil || exp.converter.Integrity == nil {
+		return logs, err
+	}
+	return integrity.Wrap(logs, exp.converter.Integrity, *c.QueueConfig.Get().StorageID), nil
 }

@@ -38,6 +38,9 @@ type fault struct {
 	status     int
 	retryAfter string
 	body       string
+	// keep stores the request's events before answering status: a server that took them but
+	// failed its answer, so the client resends (at-least-once duplicates).
+	keep bool
 }
 
 // webhookServer is a local HTTP server standing in for a SOC webhook: it checks the bearer token,
@@ -152,7 +155,7 @@ func (s *webhookServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		answer(http.StatusUnauthorized, "", "bad token")
 		return
 	}
-	if f != nil {
+	if f != nil && !f.keep {
 		answer(f.status, f.retryAfter, f.body)
 		return
 	}
@@ -198,6 +201,10 @@ func (s *webhookServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.events = append(s.events, evs...)
 	s.mu.Unlock()
+	if f != nil {
+		answer(f.status, f.retryAfter, f.body)
+		return
+	}
 	answer(http.StatusOK, "", "")
 }
 

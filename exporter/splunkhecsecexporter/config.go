@@ -16,6 +16,7 @@ import (
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
 
 	"github.com/unified-ot/otelcol-siem/internal/delivery"
+	"github.com/unified-ot/otelcol-siem/internal/integrity"
 	"github.com/unified-ot/otelcol-siem/internal/secformat"
 	"github.com/unified-ot/otelcol-siem/secevent"
 )
@@ -78,6 +79,10 @@ type Config struct {
 
 	// MaxContentLength caps a request body (before compression). A larger event is truncated.
 	MaxContentLength int `mapstructure:"max_content_length"`
+
+	// Integrity stamps every record with a stream id, a sequence number and an HMAC chain value
+	// and adds checkpoint records (internal/integrity); off while integrity.key_file is empty.
+	Integrity integrity.Config `mapstructure:"integrity"`
 
 	// Ack configures indexer acknowledgement.
 	Ack AckConfig `mapstructure:"ack"`
@@ -165,6 +170,12 @@ func (cfg *Config) Validate() error {
 		if cfg.Ack.Timeout < cfg.Ack.PollInterval {
 			add("ack.timeout: must be at least ack.poll_interval (%s), got %s", cfg.Ack.PollInterval, cfg.Ack.Timeout)
 		}
+	}
+	if err := cfg.Integrity.Validate(cfg.QueueConfig); err != nil {
+		errs = append(errs, err)
+	}
+	if cfg.Integrity.SequenceID {
+		add("integrity.sequence_id: applies to cef_syslog (RFC 5424 headers) only")
 	}
 	return errors.Join(errs...)
 }

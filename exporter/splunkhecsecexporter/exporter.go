@@ -25,6 +25,7 @@ import (
 	"github.com/unified-ot/otelcol-siem/exporter/splunkhecsecexporter/internal/metadata"
 	"github.com/unified-ot/otelcol-siem/internal/delivery"
 	"github.com/unified-ot/otelcol-siem/internal/destlog"
+	"github.com/unified-ot/otelcol-siem/internal/integrity"
 	"github.com/unified-ot/otelcol-siem/internal/secformat"
 	"github.com/unified-ot/otelcol-siem/secevent"
 )
@@ -185,6 +186,10 @@ func newExporter(cfg *Config, set exporter.Settings) (*hecExporter, error) {
 		e.balance = delivery.NewBalancer(cfg.Balance, names, "HEC", e.logger, e.tel.BalanceTelemetry)
 	}
 	maxItem := delivery.Concatenated.MaxItem(cfg.MaxContentLength)
+	if cfg.Integrity.Enabled() {
+		// The stamp is added after an event is cut to fit.
+		maxItem -= integrity.MaxStampSize + maxStatementSize
+	}
 	e.converter = &delivery.Converter{
 		Format: func(dst []byte, res pcommon.Resource, lr plog.LogRecord) ([]byte, bool, bool) {
 			scratch := e.scratch.Get().(*[]byte)
@@ -197,7 +202,34 @@ func newExporter(cfg *Config, set exporter.Settings) (*hecExporter, error) {
 		Truncated: e.tel.Truncated,
 	}
 	e.scratch.New = func() any { return new([]byte) }
+	if cfg.Integrity.Enabled() {
+		kind := integrity.KindJSON
+		if e.cef != nil {
+			kind = integrity.KindCEF
+		}
+		e.converter.Integrity = integrity.New(integrity.Settings{
+			Config: cfg.Integrity, ID: set.ID, Kind: kind, Logger: e.logger,
+			Locate: locateEvent, Counters: e.tel.Integrity.Counters(),
+		})
+	}
 	return e, nil
+}
+
+// maxStatementSize bounds a checkpoint statement (kept free under max_content_length).
+const maxStatementSize = 512
+
+// locateEvent finds the event member, the last of an envelope: what the MAC covers is the event
+// as Splunk keeps it (_raw), the JSON object or, for a CEF line or a cut event, the string's text.
+func locateEvent(rec []byte) (int, int, bool) {
+	i := bytes.Index(rec, []byte(`"event":`))
+	if i < 0 || len(rec) < i+len(`"event":`)+2 {
+		return 0, len(rec), false
+	}
+	i += len(`"event":`)
+	if rec[i] == '"' {
+		return i + 1, len(rec) - 2, true
+	}
+	return i, len(rec) - 1, false
 }
 
 // shrinkEnvelope cuts an envelope HEC refused as too large (413) to at most max bytes: its event,

@@ -12,6 +12,7 @@ import (
 
 	"github.com/unified-ot/otelcol-siem/exporter/splunkhecsecexporter/internal/metadata"
 	"github.com/unified-ot/otelcol-siem/internal/delivery"
+	"github.com/unified-ot/otelcol-siem/internal/integrity"
 	"github.com/unified-ot/otelcol-siem/internal/secformat"
 	"github.com/unified-ot/otelcol-siem/secevent"
 )
@@ -53,6 +54,7 @@ func createDefaultConfig() component.Config {
 		MaxContentLength: defaultContentLength,
 		Ack:              AckConfig{PollInterval: defaultAckPollInterval, Timeout: defaultAckTimeout},
 		HealthCheck:      true,
+		Integrity:        integrity.DefaultConfig(),
 	}
 }
 
@@ -76,7 +78,11 @@ func createLogs(ctx context.Context, set exporter.Settings, cfg component.Config
 	if err != nil {
 		return nil, err
 	}
-	return &stoppingLogs{Logs: inner, exp: exp}, nil
+	var logs exporter.Logs = &stoppingLogs{Logs: inner, exp: exp}
+	if exp.converter.Integrity != nil {
+		logs = integrity.Wrap(logs, exp.converter.Integrity, *c.QueueConfig.Get().StorageID)
+	}
+	return logs, nil
 }
 
 // stoppingLogs tells the exporter that shutdown began before exporterhelper's shutdown waits for

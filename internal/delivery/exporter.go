@@ -22,6 +22,8 @@ import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.uber.org/zap"
+
+	"github.com/unified-ot/otelcol-siem/internal/integrity"
 )
 
 // Defaults of the sending queue's batcher, in bytes of formatted records: about 860 and 3 450
@@ -80,11 +82,12 @@ type Settings struct {
 // NewLogs returns a logs exporter whose requests are Batches formatted by s.Converter.
 func NewLogs(ctx context.Context, set exporter.Settings, s Settings) (exporter.Logs, error) {
 	c := s.Converter
-	return xexporterhelper.NewLogsRequest(ctx, set,
+	health := registerHealth(set, s.Queue, c) // report.go
+	exp, err := xexporterhelper.NewLogsRequest(ctx, set,
 		func(ctx context.Context, ld plog.Logs) (xexporterhelper.Request, error) {
 			return c.Convert(ctx, ld), nil
 		},
-		func(ctx context.Context, r xexporterhelper.Request) error { return s.Send(ctx, r.(*Batch)) },
+		reportingSend(health, s.Send),
 		exporterhelper.WithStart(s.Start),
 		exporterhelper.WithShutdown(s.Shutdown),
 		exporterhelper.WithCapabilities(consumer.Capabilities{MutatesData: false}),
@@ -94,6 +97,7 @@ func NewLogs(ctx context.Context, set exporter.Settings, s Settings) (exporter.L
 			Encoding: queueEncoding{convert: c},
 		}),
 	)
+	return withHealth(exp, err, health)
 }
 
 // Converter formats records into Batches as they enter the sending queue.
@@ -103,6 +107,10 @@ type Converter struct {
 	// Failed counts records that could not be formatted (they are dropped); Truncated records cut
 	// to fit.
 	Failed, Truncated func(ctx context.Context, n int)
+
+	// Integrity, when set, stamps every record as it is formatted and adds the checkpoint
+	// records it asks for (internal/integrity).
+	Integrity *integrity.Stamper
 
 	// sizeHint is the bytes to reserve per record when a batch is formatted (0: 512).
 	sizeHint atomic.Int64
@@ -117,6 +125,14 @@ func (c *Converter) Convert(ctx context.Context, ld plog.Logs) *Batch {
 	}
 	b := newBatch(ld.LogRecordCount(), hint)
 	failed, truncated := 0, 0
+	var stamp *integrity.Batch
+	if c.Integrity != nil {
+		// One batch holds the stamper for its whole formatting: its numbers are contiguous and
+		// written ahead (End) before the batch is queued.
+		stamp = c.Integrity.Begin(ctx)
+		defer stamp.End(ctx)
+		c.audits(b, stamp)
+	}
 	rls := ld.ResourceLogs()
 	for i := 0; i < rls.Len(); i++ {
 		res := rls.At(i).Resource()
@@ -124,11 +140,18 @@ func (c *Converter) Convert(ctx context.Context, ld plog.Logs) *Batch {
 		for j := 0; j < sls.Len(); j++ {
 			lrs := sls.At(j).LogRecords()
 			for k := 0; k < lrs.Len(); k++ {
-				switch c.formatInto(b, res, lrs.At(k)) {
+				if stamp != nil && stamp.Skip(lrs.At(k)) {
+					c.audits(b, stamp)
+					continue
+				}
+				switch c.formatInto(b, res, lrs.At(k), stamp) {
 				case formatFailed:
 					failed++
 				case formatTruncated:
 					truncated++
+				}
+				if stamp != nil {
+					c.audits(b, stamp)
 				}
 			}
 		}
@@ -156,9 +179,24 @@ const (
 	formatFailed
 )
 
+// audits formats the checkpoint records the stamper asks for.
+func (c *Converter) audits(b *Batch, stamp *integrity.Batch) {
+	for {
+		res, lr, ok := stamp.Audit()
+		if !ok {
+			return
+		}
+		if c.formatInto(b, res, lr, stamp) == formatFailed {
+			stamp.DropAudit()
+			c.Logger.Error("integrity: a checkpoint record could not be formatted; it is left out")
+			return
+		}
+	}
+}
+
 // formatInto appends one record to b. A formatter that panics loses that record only: a record
 // that cannot be formatted must never block the records behind it.
-func (c *Converter) formatInto(b *Batch, res pcommon.Resource, lr plog.LogRecord) (r formatResult) {
+func (c *Converter) formatInto(b *Batch, res pcommon.Resource, lr plog.LogRecord, stamp *integrity.Batch) (r formatResult) {
 	seg := b.tail()
 	start := len(seg.data)
 	defer func() {
@@ -172,6 +210,9 @@ func (c *Converter) formatInto(b *Batch, res pcommon.Resource, lr plog.LogRecord
 	if !ok {
 		seg.data = seg.data[:start]
 		return formatFailed
+	}
+	if stamp != nil {
+		data = stamp.Stamp(data, start)
 	}
 	seg.data = data
 	b.commit(len(data) - start)

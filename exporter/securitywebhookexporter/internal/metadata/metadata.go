@@ -7,6 +7,7 @@ import (
 
 	"github.com/unified-ot/otelcol-siem/internal/delivery"
 	"github.com/unified-ot/otelcol-siem/internal/instruments"
+	"github.com/unified-ot/otelcol-siem/internal/integrity"
 )
 
 var (
@@ -28,11 +29,14 @@ const MetricPrefix = "otelcol_exporter_security_webhook"
 type Telemetry struct {
 	*delivery.HTTPTelemetry
 	*delivery.BalanceTelemetry
+	// Integrity's counters (records stamped, checkpoints), used when integrity is on.
+	Integrity *integrity.Telemetry
 }
 
 // NewTelemetry creates the instruments from the component's MeterProvider.
 func NewTelemetry(set component.TelemetrySettings, id component.ID) (*Telemetry, error) {
 	b := instruments.New(set, ScopeName)
 	t := &Telemetry{HTTPTelemetry: delivery.NewHTTPTelemetry(b, MetricPrefix, id), BalanceTelemetry: delivery.NewBalanceTelemetry(b, MetricPrefix, id)}
+	t.Integrity = integrity.NewTelemetry(b, MetricPrefix, id)
 	return t, b.Err
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/unified-ot/otelcol-siem/internal/delivery"
 	"github.com/unified-ot/otelcol-siem/internal/instruments"
+	"github.com/unified-ot/otelcol-siem/internal/integrity"
 )
 
 var (
@@ -40,6 +41,8 @@ type Telemetry struct {
 	EventsAcked    metric.Int64Counter
 	AckTimeouts    metric.Int64Counter
 	AckUnavailable metric.Int64Counter
+	// Integrity's counters (records stamped, checkpoints), used when integrity is on.
+	Integrity *integrity.Telemetry
 }
 
 // NewTelemetry creates the instruments from the component's MeterProvider.
@@ -49,5 +52,6 @@ func NewTelemetry(set component.TelemetrySettings, id component.ID) (*Telemetry,
 	t.EventsAcked = b.Counter(MetricEventsAcked, "Log records whose batch Splunk acknowledged (indexer acknowledgement).", "{record}")
 	t.AckTimeouts = b.Counter(MetricAckTimeouts, "Batches not acknowledged within ack.timeout; they are resent.", "{request}")
 	t.AckUnavailable = b.Counter(MetricAckUnavailable, "Batches accepted without an ackId although ack.enabled is true (acknowledgement disabled on the token).", "{request}")
+	t.Integrity = integrity.NewTelemetry(b, MetricPrefix, id)
 	return t, b.Err
 }

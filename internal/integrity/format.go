@@ -1,0 +1,260 @@
+// Package integrity makes an exporter's output tamper-evident and gap-evident end to end: every
+// record leaving an exporter with `integrity:` configured carries a stream id, a gap-free sequence
+// number and an HMAC-SHA256 chain value, and the exporter emits checkpoint records (category
+// audit) that state the stream's count and chain. cmd/otelcol-siem-verify checks what a SIEM
+// stored against the key. docs/integrity.md describes the format and the threat model.
+//
+// The MAC covers the record's payload (the CEF line or the JSON event object, never a syslog
+// header, which receivers rewrite), up to the integrity fields, which are written last:
+//
+//	CEF:  <payload> flexString1Label=otsecIntegrityStream flexString1=<stream> flexNumber1Label=otsecIntegritySeq flexNumber1=<seq> flexString2Label=otsecIntegrity flexString2=key:<key id>[ cp:<checkpoint>] mac:<chain value>
+//	JSON: <payload without its closing brace>,"otsec.integrity.stream":"<stream>","otsec.integrity.seq":<seq>,"otsec.integrity.key":"<key id>"[,"otsec.integrity.checkpoint":"<checkpoint>"],"otsec.integrity.mac":"<chain value>"}
+//
+// where <payload> in the JSON case ends with the comma before "otsec.integrity.stream" (none when
+// the object was empty). The chain value of record n is
+//
+//	HMAC-SHA256(key, "otsec-integrity/1" LF stream LF seq LF keyID LF checkpoint LF chain(n-1) payload)
+//
+// with chain(0) 32 zero bytes and chain values as raw bytes inside the MAC, lower-case hex outside.
+package integrity // import "github.com/unified-ot/otelcol-siem/internal/integrity"
+
+import (
+	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"hash"
+	"strconv"
+)
+
+// Kind is the payload format of the records a stamp is written into.
+type Kind int
+
+// Payload formats.
+const (
+	KindCEF Kind = iota
+	KindJSON
+)
+
+// macDomain separates this MAC from any other use of the key.
+const macDomain = "otsec-integrity/1\n"
+
+// The fixed text of the stamps. cefMarker and jsonMarker start a stamp; a reader takes the last
+// one in a record (a payload may quote one, but never after the real stamp).
+const (
+	cefMarker     = " flexString1Label=otsecIntegrityStream flexString1="
+	cefSeq        = " flexNumber1Label=otsecIntegritySeq flexNumber1="
+	cefRest       = " flexString2Label=otsecIntegrity flexString2=key:"
+	cefCheckpoint = " cp:"
+	cefMAC        = " mac:"
+
+	jsonMarker     = `"otsec.integrity.stream":"`
+	jsonSeq        = `","otsec.integrity.seq":`
+	jsonKey        = `,"otsec.integrity.key":"`
+	jsonCheckpoint = `","otsec.integrity.checkpoint":"`
+	jsonMAC        = `","otsec.integrity.mac":"`
+)
+
+// MACSize is the size of a chain value.
+const MACSize = sha256.Size
+
+// Chain is a chain value.
+type Chain [MACSize]byte
+
+// String is the chain value in lower-case hex.
+func (c Chain) String() string { return hex.EncodeToString(c[:]) }
+
+// ParseChain reads a chain value written by String.
+func ParseChain(s string) (Chain, error) {
+	var c Chain
+	if len(s) != 2*MACSize {
+		return c, errors.New("chain value: not 64 hex digits")
+	}
+	if _, err := hex.Decode(c[:], []byte(s)); err != nil {
+		return c, errors.New("chain value: not 64 hex digits")
+	}
+	return c, nil
+}
+
+// Stamp is what a record's integrity fields say.
+type Stamp struct {
+	Stream string
+	Seq    uint64
+	KeyID  string
+	// Checkpoint is the checkpoint statement of a checkpoint record ("" on every other record).
+	Checkpoint string
+	MAC        Chain
+	// Kind is the format the stamp was found in (Split); not part of the MAC.
+	Kind Kind
+}
+
+// Macer computes chain values with one key. It is not safe for concurrent use.
+type Macer struct {
+	h   hash.Hash
+	buf []byte
+	sum []byte
+}
+
+// NewMacer returns a Macer of key.
+func NewMacer(key []byte) *Macer { return &Macer{h: hmac.New(sha256.New, key)} }
+
+// Mac computes the chain value of a record: its stamp (stream, number, key id, checkpoint
+// statement), the previous record's chain value and its payload.
+func (m *Macer) Mac(prev Chain, s *Stamp, payload []byte) Chain {
+	b := append(m.buf[:0], macDomain...)
+	b = append(append(b, s.Stream...), '\n')
+	b = append(strconv.AppendUint(b, s.Seq, 10), '\n')
+	b = append(append(b, s.KeyID...), '\n')
+	b = append(append(b, s.Checkpoint...), '\n')
+	b = append(b, prev[:]...)
+	m.buf = b
+	m.h.Reset()
+	m.h.Write(b)
+	m.h.Write(payload)
+	m.sum = m.h.Sum(m.sum[:0])
+	return Chain(m.sum)
+}
+
+// KeyID names a key without revealing it: the first 16 hex digits of its SHA-256.
+func KeyID(key []byte) string {
+	sum := sha256.Sum256(key)
+	return hex.EncodeToString(sum[:8])
+}
+
+// payloadForMAC turns a formatted payload into the bytes the MAC covers and the bytes a stamp is
+// appended to (the same slice, changed in place for JSON: the closing brace becomes a comma).
+func payloadForMAC(kind Kind, payload []byte) []byte {
+	if kind != KindJSON || len(payload) == 0 || payload[len(payload)-1] != '}' {
+		return payload
+	}
+	if body := bytes.TrimRight(payload[:len(payload)-1], " "); len(body) == 0 || body[len(body)-1] == '{' {
+		return payload[:len(payload)-1] // an empty object: no member before the stamp
+	}
+	payload[len(payload)-1] = ','
+	return payload
+}
+
+// appendStamp writes the stamp's fields after the MAC-covered payload.
+func appendStamp(dst []byte, kind Kind, s *Stamp) []byte {
+	var mac [2 * MACSize]byte
+	hex.Encode(mac[:], s.MAC[:])
+	if kind == KindJSON {
+		dst = append(dst, jsonMarker...)
+		dst = append(dst, s.Stream...)
+		dst = append(dst, jsonSeq...)
+		dst = strconv.AppendUint(dst, s.Seq, 10)
+		dst = append(dst, jsonKey...)
+		dst = append(dst, s.KeyID...)
+		if s.Checkpoint != "" {
+			dst = append(dst, jsonCheckpoint...)
+			dst = append(dst, s.Checkpoint...)
+		}
+		dst = append(dst, jsonMAC...)
+		dst = append(dst, mac[:]...)
+		return append(dst, '"', '}')
+	}
+	dst = append(dst, cefMarker...)
+	dst = append(dst, s.Stream...)
+	dst = append(dst, cefSeq...)
+	dst = strconv.AppendUint(dst, s.Seq, 10)
+	dst = append(dst, cefRest...)
+	dst = append(dst, s.KeyID...)
+	if s.Checkpoint != "" {
+		dst = append(dst, cefCheckpoint...)
+		dst = append(dst, s.Checkpoint...)
+	}
+	dst = append(dst, cefMAC...)
+	return append(dst, mac[:]...)
+}
+
+// MaxStampSize bounds the bytes a stamp adds to a record without a checkpoint statement (a
+// transport's size limit is applied to the payload with this much room kept).
+const MaxStampSize = len(cefMarker) + 36 + len(cefSeq) + 20 + len(cefRest) + 16 + len(cefMAC) + 2*MACSize + 2
+
+// Split finds the stamp in a stored record (payload and stamp, without any syslog header or line
+// end): it returns the MAC-covered payload and the stamp. ok is false when rec carries no stamp;
+// err says why a stamp that is there cannot be read.
+func Split(rec []byte) (payload []byte, s Stamp, ok bool, err error) {
+	if i := bytes.LastIndex(rec, []byte(cefMarker)); i >= 0 {
+		s, err = parseCEFStamp(rec[i+len(cefMarker):])
+		s.Kind = KindCEF
+		return rec[:i], s, true, err
+	}
+	if i := bytes.LastIndex(rec, []byte(jsonMarker)); i >= 0 {
+		s, err = parseJSONStamp(rec[i+len(jsonMarker):])
+		s.Kind = KindJSON
+		return rec[:i], s, true, err
+	}
+	return nil, s, false, nil
+}
+
+var errStamp = errors.New("integrity fields are malformed")
+
+// cut returns what precedes sep in p and what follows it.
+func cut(p []byte, sep string) (before, after []byte, ok bool) {
+	return bytes.Cut(p, []byte(sep))
+}
+
+func parseCEFStamp(p []byte) (Stamp, error) {
+	var s Stamp
+	stream, p, ok := cut(p, cefSeq)
+	if !ok {
+		return s, errStamp
+	}
+	seq, p, ok := cut(p, cefRest)
+	if !ok {
+		return s, errStamp
+	}
+	rest, mac, ok := bytesCutLast(p, cefMAC)
+	if !ok {
+		return s, errStamp
+	}
+	key, cp, _ := cut(rest, cefCheckpoint)
+	return fillStamp(stream, seq, key, cp, mac)
+}
+
+func parseJSONStamp(p []byte) (Stamp, error) {
+	var s Stamp
+	stream, p, ok := cut(p, jsonSeq)
+	if !ok {
+		return s, errStamp
+	}
+	seq, p, ok := cut(p, jsonKey)
+	if !ok {
+		return s, errStamp
+	}
+	rest, mac, ok := bytesCutLast(p, jsonMAC)
+	if !ok {
+		return s, errStamp
+	}
+	key, cp, _ := cut(rest, jsonCheckpoint)
+	mac, ok = bytes.CutSuffix(bytes.TrimRight(mac, " \t"), []byte(`"}`))
+	if !ok {
+		return s, errStamp
+	}
+	return fillStamp(stream, seq, key, cp, mac)
+}
+
+func bytesCutLast(p []byte, sep string) (before, after []byte, ok bool) {
+	i := bytes.LastIndex(p, []byte(sep))
+	if i < 0 {
+		return nil, nil, false
+	}
+	return p[:i], p[i+len(sep):], true
+}
+
+func fillStamp(stream, seq, key, cp, mac []byte) (Stamp, error) {
+	s := Stamp{Stream: string(stream), KeyID: string(key), Checkpoint: string(cp)}
+	var err error
+	if s.Seq, err = strconv.ParseUint(string(seq), 10, 64); err != nil || s.Seq == 0 {
+		return s, errors.New("integrity fields: sequence number is not a positive integer")
+	}
+	if s.MAC, err = ParseChain(string(bytes.TrimRight(mac, " \t"))); err != nil {
+		return s, err
+	}
+	if s.Stream == "" || s.KeyID == "" {
+		return s, errStamp
+	}
+	return s, nil
+}
