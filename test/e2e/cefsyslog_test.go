@@ -29,7 +29,7 @@ func hostileEvent(id string, i int, at time.Time) testcollector.Event {
 		Attributes: map[string]any{
 			secevent.KeyCategory: "authentication", secevent.KeyAction: "login", secevent.KeyOutcome: "failure",
 			secevent.KeyUserName:      fmt.Sprintf("eve=%d | admin\\", i),
-			secevent.KeySourceAddress: "192.168.1.100",
+			secevent.KeySourceAddress: sourceAddress(i),
 			secevent.KeyReason:        "invalid_credentials",
 		},
 	}
@@ -68,7 +68,7 @@ func checkCEF(t *testing.T, ev testpeers.Event, sent map[string]testcollector.Ev
 	checks := map[string]string{
 		"msg":     want.Body,
 		"suser":   want.Attributes[secevent.KeyUserName].(string),
-		"src":     "192.168.1.100",
+		"src":     want.Attributes[secevent.KeySourceAddress].(string),
 		"act":     "login",
 		"outcome": "failure",
 		"cat":     "authentication",

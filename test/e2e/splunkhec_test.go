@@ -43,6 +43,13 @@ const (
 // uniqueFailedLogins builds n failed logins with ids prefix-<from>.., each for its own account, so
 // that the failed_logins alert rule (5 per account and source) never fires and every record at the
 // SIEM is one of ours.
+// sourceAddress gives event i its own source, so that no alert rule of the site config fires on the
+// delivery tests' traffic (many accounts failing from one source is password spraying): these tests
+// count exactly the events they sent, and the alert tests check alerts.
+func sourceAddress(i int) string {
+	return fmt.Sprintf("10.%d.%d.%d", 20+i/62500, i/250%250, i%250+1)
+}
+
 func uniqueFailedLogins(prefix string, from, n int) []testcollector.Event {
 	events := make([]testcollector.Event, 0, n)
 	now := time.Now()
@@ -52,7 +59,7 @@ func uniqueFailedLogins(prefix string, from, n int) []testcollector.Event {
 			ID: id, Time: now, Severity: plog.SeverityNumberWarn, Body: "Failed login attempt for " + id,
 			Attributes: map[string]any{
 				secevent.KeyCategory: "authentication", secevent.KeyAction: "login", secevent.KeyOutcome: "failure",
-				secevent.KeyUserName: "user-" + id, secevent.KeySourceAddress: "10.20.30.40",
+				secevent.KeyUserName: "user-" + id, secevent.KeySourceAddress: sourceAddress(i),
 			},
 		})
 	}

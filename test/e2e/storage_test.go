@@ -390,7 +390,7 @@ func TestQueueStorageImportsFileStorage(t *testing.T) {
 		"yaml:exporters::security_webhook::sending_queue::storage: file_storage/queue",
 		"yaml:exporters::otlp_http/siem::sending_queue::storage: file_storage/queue",
 		"yaml:processors::alert::storage: file_storage/queue",
-		"yaml:service::extensions: [health_check, file_storage/queue]",
+		"yaml:service::extensions: [health_check, intake_guard, config_digest, file_storage/queue]",
 	)
 	col := testcollector.Start(t, testcollector.Options{Configs: old, StorageDir: storage, Env: qsSyslogEnv(rs, certs)})
 	ids := sendEvents(t, col, "qsup", n) // user bob: one failed_logins alert as well
