@@ -172,6 +172,35 @@ func (r *auditReceiver) run(ctx context.Context, started event) {
 	}
 }
 
+// stopFlushTimeout bounds how long Shutdown waits for collector_stopping to reach the destinations
+// that are up. The exporters shut down after the receivers, and a persistent queue keeps what is
+// still queued then for the next start: without the wait, a healthy SIEM would often learn of the
+// stop only when the collector comes back.
+const stopFlushTimeout = 2 * time.Second
+
+// awaitDelivery waits, at most timeout, until every exporter whose last send did not fail has
+// delivered (or dropped) all it accepted since start. A failing destination is not waited for:
+// its records stay queued for the next start.
+func (r *auditReceiver) awaitDelivery(ctx context.Context, timeout time.Duration) {
+	deadline := time.Now().Add(timeout)
+	for {
+		drained := true
+		for _, e := range r.hub.Snapshot().Exporters {
+			if e.FailingSince.IsZero() && e.Queued() > 0 {
+				drained = false
+			}
+		}
+		if drained || time.Now().After(deadline) || ctx.Err() != nil {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
 func (r *auditReceiver) snapshot() pipelinehealth.Snapshot {
 	s := r.hub.Snapshot()
 	s.At = r.now()
@@ -247,6 +276,7 @@ func (r *auditReceiver) Shutdown(ctx context.Context) error {
 		r.tel.Dropped(ctx, n)
 		r.logger.Error("Audit records lost at shutdown: the pipeline refused them", zap.Int("dropped", n))
 	}
+	r.awaitDelivery(ctx, stopFlushTimeout)
 	if r.reg != nil {
 		return r.reg.Unregister()
 	}

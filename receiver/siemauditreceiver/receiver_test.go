@@ -167,3 +167,41 @@ func TestFactory(t *testing.T) {
 	require.NoError(t, err)
 	assert.NoError(t, r2.Shutdown(context.Background()))
 }
+
+// Shutdown's wait for collector_stopping: it ends once every healthy exporter delivered what it
+// accepted, never waits for a failing one, and gives up at its timeout.
+func TestAwaitDelivery(t *testing.T) {
+	r := newTestReceiver(t, new(consumertest.LogsSink))
+	healthy := r.hub.Register(component.MustNewIDWithName("cef_syslog", "up"), 100)
+	failing := r.hub.Register(component.MustNewIDWithName("cef_syslog", "down"), 100)
+	failing.Accepted(5)
+	failing.SendFailed("connection_refused")
+
+	healthy.Accepted(3)
+	delivered := make(chan struct{})
+	go func() {
+		time.Sleep(50 * time.Millisecond)
+		healthy.Delivered(3)
+		close(delivered)
+	}()
+	start := time.Now()
+	r.awaitDelivery(t.Context(), 30*time.Second)
+	select {
+	case <-delivered:
+	default:
+		t.Fatal("awaitDelivery returned before the healthy exporter delivered")
+	}
+	// Had it waited for the failing exporter's 5 records, it would have run into its timeout.
+	assert.Less(t, time.Since(start), 30*time.Second)
+
+	// A healthy exporter that never delivers: the wait ends at the timeout.
+	healthy.Accepted(1)
+	start = time.Now()
+	r.awaitDelivery(t.Context(), 100*time.Millisecond)
+	assert.GreaterOrEqual(t, time.Since(start), 100*time.Millisecond)
+
+	// A cancelled context ends it at once.
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	r.awaitDelivery(ctx, time.Minute)
+}

@@ -89,8 +89,10 @@ func TestIntegrityRsyslogFileVerified(t *testing.T) {
 			t.Errorf("integrity fields as liblognorm decoded them: %v", x)
 		}
 	}
-	if checkpoints != 1 {
-		t.Errorf("%d checkpoint records, want the start checkpoint (the final one stays in the persistent queue)", checkpoints)
+	// The start checkpoint, and the final one if the queue sent it before the exporter stopped
+	// (queued at the exporter's shutdown, a persistent queue may keep it for the next start).
+	if checkpoints != 1 && checkpoints != 2 {
+		t.Errorf("%d checkpoint records, want the start checkpoint and at most the final one", checkpoints)
 	}
 
 	file := filepath.Join(rs.Dir, "out", "events.json")
