@@ -43,18 +43,20 @@ const macDomain = "otsec-integrity/1\n"
 // The fixed text of the stamps. cefMarker and jsonMarker start a stamp; a reader takes the last
 // one in a record (a payload may quote one, but never after the real stamp).
 const (
-	cefMarker     = " flexString1Label=otsecIntegrityStream flexString1="
-	cefSeq        = " flexNumber1Label=otsecIntegritySeq flexNumber1="
-	cefRest       = " flexString2Label=otsecIntegrity flexString2=key:"
-	cefCheckpoint = " cp:"
-	cefMAC        = " mac:"
-
-	jsonMarker     = `"otsec.integrity.stream":"`
-	jsonSeq        = `","otsec.integrity.seq":`
-	jsonKey        = `,"otsec.integrity.key":"`
-	jsonCheckpoint = `","otsec.integrity.checkpoint":"`
-	jsonMAC        = `","otsec.integrity.mac":"`
+	cefMarker  = " flexString1Label=otsecIntegrityStream flexString1="
+	jsonMarker = `"otsec.integrity.stream":"`
 )
+
+// stampSyntax is the text around a stamp's values in one payload format:
+// marker stream seq number key keyID [checkpoint statement] mac chain end.
+type stampSyntax struct {
+	marker, seq, key, checkpoint, mac, end string
+}
+
+var stampSyntaxes = [...]stampSyntax{
+	KindCEF:  {cefMarker, " flexNumber1Label=otsecIntegritySeq flexNumber1=", " flexString2Label=otsecIntegrity flexString2=key:", " cp:", " mac:", ""},
+	KindJSON: {jsonMarker, `","otsec.integrity.seq":`, `,"otsec.integrity.key":"`, `","otsec.integrity.checkpoint":"`, `","otsec.integrity.mac":"`, `"}`},
+}
 
 // MACSize is the size of a chain value.
 const MACSize = sha256.Size
@@ -137,100 +139,63 @@ func payloadForMAC(kind Kind, payload []byte) []byte {
 
 // appendStamp writes the stamp's fields after the MAC-covered payload.
 func appendStamp(dst []byte, kind Kind, s *Stamp) []byte {
+	syn := &stampSyntaxes[kind]
 	var mac [2 * MACSize]byte
 	hex.Encode(mac[:], s.MAC[:])
-	if kind == KindJSON {
-		dst = append(dst, jsonMarker...)
-		dst = append(dst, s.Stream...)
-		dst = append(dst, jsonSeq...)
-		dst = strconv.AppendUint(dst, s.Seq, 10)
-		dst = append(dst, jsonKey...)
-		dst = append(dst, s.KeyID...)
-		if s.Checkpoint != "" {
-			dst = append(dst, jsonCheckpoint...)
-			dst = append(dst, s.Checkpoint...)
-		}
-		dst = append(dst, jsonMAC...)
-		dst = append(dst, mac[:]...)
-		return append(dst, '"', '}')
-	}
-	dst = append(dst, cefMarker...)
+	dst = append(dst, syn.marker...)
 	dst = append(dst, s.Stream...)
-	dst = append(dst, cefSeq...)
+	dst = append(dst, syn.seq...)
 	dst = strconv.AppendUint(dst, s.Seq, 10)
-	dst = append(dst, cefRest...)
+	dst = append(dst, syn.key...)
 	dst = append(dst, s.KeyID...)
 	if s.Checkpoint != "" {
-		dst = append(dst, cefCheckpoint...)
+		dst = append(dst, syn.checkpoint...)
 		dst = append(dst, s.Checkpoint...)
 	}
-	dst = append(dst, cefMAC...)
-	return append(dst, mac[:]...)
+	dst = append(dst, syn.mac...)
+	dst = append(dst, mac[:]...)
+	return append(dst, syn.end...)
 }
 
 // MaxStampSize bounds the bytes a stamp adds to a record without a checkpoint statement (a
 // transport's size limit is applied to the payload with this much room kept).
-const MaxStampSize = len(cefMarker) + 36 + len(cefSeq) + 20 + len(cefRest) + 16 + len(cefMAC) + 2*MACSize + 2
+const MaxStampSize = len(cefMarker) + 36 + len(" flexNumber1Label=otsecIntegritySeq flexNumber1=") + 20 +
+	len(" flexString2Label=otsecIntegrity flexString2=key:") + 16 + len(" mac:") + 2*MACSize + 2
 
 // Split finds the stamp in a stored record (payload and stamp, without any syslog header or line
 // end): it returns the MAC-covered payload and the stamp. ok is false when rec carries no stamp;
 // err says why a stamp that is there cannot be read.
 func Split(rec []byte) (payload []byte, s Stamp, ok bool, err error) {
-	if i := bytes.LastIndex(rec, []byte(cefMarker)); i >= 0 {
-		s, err = parseCEFStamp(rec[i+len(cefMarker):])
-		s.Kind = KindCEF
-		return rec[:i], s, true, err
-	}
-	if i := bytes.LastIndex(rec, []byte(jsonMarker)); i >= 0 {
-		s, err = parseJSONStamp(rec[i+len(jsonMarker):])
-		s.Kind = KindJSON
-		return rec[:i], s, true, err
+	for _, kind := range []Kind{KindCEF, KindJSON} {
+		syn := &stampSyntaxes[kind]
+		if i := bytes.LastIndex(rec, []byte(syn.marker)); i >= 0 {
+			s, err = parseStamp(rec[i+len(syn.marker):], syn)
+			s.Kind = kind
+			return rec[:i], s, true, err
+		}
 	}
 	return nil, s, false, nil
 }
 
 var errStamp = errors.New("integrity fields are malformed")
 
-// cut returns what precedes sep in p and what follows it.
-func cut(p []byte, sep string) (before, after []byte, ok bool) {
-	return bytes.Cut(p, []byte(sep))
-}
-
-func parseCEFStamp(p []byte) (Stamp, error) {
+// parseStamp reads the values of a stamp written in syntax syn, from just after its marker.
+func parseStamp(p []byte, syn *stampSyntax) (Stamp, error) {
 	var s Stamp
-	stream, p, ok := cut(p, cefSeq)
+	stream, p, ok := bytes.Cut(p, []byte(syn.seq))
 	if !ok {
 		return s, errStamp
 	}
-	seq, p, ok := cut(p, cefRest)
+	seq, p, ok := bytes.Cut(p, []byte(syn.key))
 	if !ok {
 		return s, errStamp
 	}
-	rest, mac, ok := bytesCutLast(p, cefMAC)
+	rest, mac, ok := bytesCutLast(p, syn.mac)
 	if !ok {
 		return s, errStamp
 	}
-	key, cp, _ := cut(rest, cefCheckpoint)
-	return fillStamp(stream, seq, key, cp, mac)
-}
-
-func parseJSONStamp(p []byte) (Stamp, error) {
-	var s Stamp
-	stream, p, ok := cut(p, jsonSeq)
-	if !ok {
-		return s, errStamp
-	}
-	seq, p, ok := cut(p, jsonKey)
-	if !ok {
-		return s, errStamp
-	}
-	rest, mac, ok := bytesCutLast(p, jsonMAC)
-	if !ok {
-		return s, errStamp
-	}
-	key, cp, _ := cut(rest, jsonCheckpoint)
-	mac, ok = bytes.CutSuffix(bytes.TrimRight(mac, " \t"), []byte(`"}`))
-	if !ok {
+	key, cp, _ := bytes.Cut(rest, []byte(syn.checkpoint))
+	if mac, ok = bytes.CutSuffix(bytes.TrimRight(mac, " \t"), []byte(syn.end)); !ok {
 		return s, errStamp
 	}
 	return fillStamp(stream, seq, key, cp, mac)
