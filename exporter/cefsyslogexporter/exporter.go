@@ -14,6 +14,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/unified-ot/otelcol-siem/exporter/cefsyslogexporter/internal/metadata"
+	"github.com/unified-ot/otelcol-siem/internal/collectorresource"
 	"github.com/unified-ot/otelcol-siem/internal/delivery"
 	"github.com/unified-ot/otelcol-siem/internal/destlog"
 	"github.com/unified-ot/otelcol-siem/internal/integrity"
@@ -115,9 +116,10 @@ func (e *cefSyslogExporter) integritySettings(set exporter.Settings) integrity.S
 		kind = integrity.KindJSON
 	}
 	is := integrity.Settings{
-		Config: e.cfg.Integrity,
-		ID:     set.ID,
-		Kind:   kind,
+		Config:   e.cfg.Integrity,
+		ID:       set.ID,
+		Kind:     kind,
+		Resource: collectorresource.New(set.TelemetrySettings, set.BuildInfo),
 		// The MAC covers MSG only: receivers rewrite syslog headers.
 		Locate: func(rec []byte) (int, int, bool) {
 			if !e.syslogHeader {

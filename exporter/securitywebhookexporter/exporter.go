@@ -17,6 +17,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 
 	"github.com/unified-ot/otelcol-siem/exporter/securitywebhookexporter/internal/metadata"
+	"github.com/unified-ot/otelcol-siem/internal/collectorresource"
 	"github.com/unified-ot/otelcol-siem/internal/delivery"
 	"github.com/unified-ot/otelcol-siem/internal/destlog"
 	"github.com/unified-ot/otelcol-siem/internal/integrity"
@@ -95,6 +96,7 @@ func newExporter(cfg *Config, set exporter.Settings) (*webhookExporter, error) {
 	if cfg.Integrity.Enabled() {
 		e.converter.Integrity = integrity.New(integrity.Settings{
 			Config: cfg.Integrity, ID: set.ID, Kind: integrity.KindJSON, Logger: e.logger,
+			Resource: collectorresource.New(set.TelemetrySettings, set.BuildInfo),
 			// The event is the record; a cut one is a JSON string.
 			Locate: func(rec []byte) (int, int, bool) {
 				if len(rec) >= 2 && rec[0] == '"' {

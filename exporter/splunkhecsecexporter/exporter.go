@@ -23,6 +23,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 
 	"github.com/unified-ot/otelcol-siem/exporter/splunkhecsecexporter/internal/metadata"
+	"github.com/unified-ot/otelcol-siem/internal/collectorresource"
 	"github.com/unified-ot/otelcol-siem/internal/delivery"
 	"github.com/unified-ot/otelcol-siem/internal/destlog"
 	"github.com/unified-ot/otelcol-siem/internal/integrity"
@@ -209,7 +210,8 @@ func newExporter(cfg *Config, set exporter.Settings) (*hecExporter, error) {
 		}
 		e.converter.Integrity = integrity.New(integrity.Settings{
 			Config: cfg.Integrity, ID: set.ID, Kind: kind, Logger: e.logger,
-			Locate: locateEvent, Counters: e.tel.Integrity.Counters(),
+			Resource: collectorresource.New(set.TelemetrySettings, set.BuildInfo),
+			Locate:   locateEvent, Counters: e.tel.Integrity.Counters(),
 		})
 	}
 	return e, nil

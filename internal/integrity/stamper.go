@@ -20,6 +20,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.uber.org/zap"
 
+	"github.com/unified-ot/otelcol-siem/internal/collectorresource"
 	"github.com/unified-ot/otelcol-siem/secevent"
 )
 
@@ -73,6 +74,9 @@ type Settings struct {
 	// Header, when set, rewrites a formatted record's header for the sequence number it is about
 	// to get (RFC 5424 meta sequenceId); it returns a new slice, rec is not changed.
 	Header func(rec []byte, seqID uint64) []byte
+	// Resource is the checkpoint records' resource (the collector's own identity:
+	// collectorresource.New); the zero value is otelcol-siem's default one.
+	Resource pcommon.Resource
 	// Now is the clock (tests); nil is time.Now.
 	Now func() time.Time
 }
@@ -135,6 +139,9 @@ func New(set Settings) *Stamper {
 	s := &Stamper{set: set, now: set.Now, nonce: hex.EncodeToString(n[:])}
 	if s.now == nil {
 		s.now = time.Now
+	}
+	if s.set.Resource == (pcommon.Resource{}) {
+		s.set.Resource = collectorresource.New(component.TelemetrySettings{}, component.BuildInfo{})
 	}
 	return s
 }
@@ -294,8 +301,6 @@ func (b *Batch) Audit() (pcommon.Resource, plog.LogRecord, bool) {
 	st.WriteString(",exporter:" + safeID(s.set.ID.String()))
 	s.statement = st.String()
 
-	res := pcommon.NewResource()
-	res.Attributes().PutStr("service.name", "otelcol-siem")
 	lr := plog.NewLogRecord()
 	lr.SetTimestamp(pcommon.NewTimestampFromTime(now))
 	lr.SetObservedTimestamp(lr.Timestamp())
@@ -308,7 +313,7 @@ func (b *Batch) Audit() (pcommon.Resource, plog.LogRecord, bool) {
 	a.PutStr(secevent.KeyAction, ActionCheckpoint)
 	a.PutStr(secevent.KeyOutcome, string(secevent.OutcomeSuccess))
 	a.PutStr(secevent.KeyEventID, s.stream+":"+strconv.FormatUint(s.seq+1, 10))
-	return res, lr, true
+	return s.set.Resource, lr, true
 }
 
 // DropAudit forgets the checkpoint Audit returned when it could not be formatted, so that its

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"sync"
 	"time"
@@ -22,6 +21,7 @@ import (
 	"go.opentelemetry.io/otel/metric"
 	"go.uber.org/zap"
 
+	"github.com/unified-ot/otelcol-siem/internal/collectorresource"
 	"github.com/unified-ot/otelcol-siem/internal/condition"
 	"github.com/unified-ot/otelcol-siem/processor/alertprocessor/internal/metadata"
 	"github.com/unified-ot/otelcol-siem/secevent"
@@ -129,34 +129,8 @@ func newAlertProcessor(cfg *Config, next consumer.Logs, set processor.Settings, 
 		conds[i] = rs.rule.cond
 	}
 	p.index = condition.NewIndex(conds)
-	p.resource = alertResource(set)
+	p.resource = collectorresource.New(set.TelemetrySettings, set.BuildInfo)
 	return p, nil
-}
-
-// alertResource is the resource of the alert records: the collector's own service identity, since
-// the collector (not the OT service) is what raises the alert.
-func alertResource(set processor.Settings) pcommon.Resource {
-	res := pcommon.NewResource()
-	if set.Resource != (pcommon.Resource{}) {
-		set.Resource.CopyTo(res)
-	}
-	a := res.Attributes()
-	if _, ok := a.Get(secevent.KeyServiceName); !ok {
-		name := set.BuildInfo.Command
-		if name == "" {
-			name = "otelcol-siem"
-		}
-		a.PutStr(secevent.KeyServiceName, name)
-	}
-	if _, ok := a.Get(secevent.KeyServiceVersion); !ok && set.BuildInfo.Version != "" {
-		a.PutStr(secevent.KeyServiceVersion, set.BuildInfo.Version)
-	}
-	if _, ok := a.Get(secevent.KeyHostName); !ok {
-		if h, err := os.Hostname(); err == nil && h != "" {
-			a.PutStr(secevent.KeyHostName, h)
-		}
-	}
-	return res
 }
 
 // Capabilities: the processor appends alert records to the batch it is given.

@@ -3,7 +3,6 @@ package siemauditreceiver // import "github.com/unified-ot/otelcol-siem/receiver
 import (
 	"context"
 	"fmt"
-	"os"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -18,6 +17,7 @@ import (
 	"go.opentelemetry.io/otel/metric"
 	"go.uber.org/zap"
 
+	"github.com/unified-ot/otelcol-siem/internal/collectorresource"
 	"github.com/unified-ot/otelcol-siem/internal/pipelinehealth"
 	"github.com/unified-ot/otelcol-siem/receiver/siemauditreceiver/internal/metadata"
 	"github.com/unified-ot/otelcol-siem/secevent"
@@ -71,33 +71,8 @@ func newAuditReceiver(set receiver.Settings, cfg *Config, next consumer.Logs) (*
 	}
 	return &auditReceiver{
 		cfg: cfg, set: set, next: next, logger: set.Logger, tel: tel, obs: obs,
-		hub: pipelinehealth.Default(), now: time.Now, resource: collectorResource(set),
+		hub: pipelinehealth.Default(), now: time.Now, resource: collectorresource.New(set.TelemetrySettings, set.BuildInfo),
 	}, nil
-}
-
-// collectorResource is the resource of the audit records: the collector's own identity.
-func collectorResource(set receiver.Settings) pcommon.Resource {
-	res := pcommon.NewResource()
-	if set.Resource != (pcommon.Resource{}) {
-		set.Resource.CopyTo(res)
-	}
-	a := res.Attributes()
-	if _, ok := a.Get(secevent.KeyServiceName); !ok {
-		name := set.BuildInfo.Command
-		if name == "" {
-			name = "otelcol-siem"
-		}
-		a.PutStr(secevent.KeyServiceName, name)
-	}
-	if _, ok := a.Get(secevent.KeyServiceVersion); !ok && set.BuildInfo.Version != "" {
-		a.PutStr(secevent.KeyServiceVersion, set.BuildInfo.Version)
-	}
-	if _, ok := a.Get(secevent.KeyHostName); !ok {
-		if h, err := os.Hostname(); err == nil && h != "" {
-			a.PutStr(secevent.KeyHostName, h)
-		}
-	}
-	return res
 }
 
 // configDigest is the digest of the first extension (by id) that offers one.
