@@ -5,8 +5,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
-	"sort"
 	"strings"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -68,11 +68,7 @@ func registerKind(name string, k *kindSpec) {
 
 // kindNames lists the registered kinds, sorted, for error messages.
 func kindNames() string {
-	names := make([]string, 0, len(kinds))
-	for n := range kinds {
-		names = append(names, n)
-	}
-	sort.Strings(names)
+	names := slices.Sorted(maps.Keys(kinds))
 	return strings.Join(names, ", ")
 }
 
@@ -84,11 +80,7 @@ func validateKind(r *RuleConfig) []error {
 		return []error{fmt.Errorf("kind: unknown rule kind %q (known: %s)", kind, kindNames())}
 	}
 	var errs []error
-	keys := make([]string, 0, len(kindKeySet))
-	for key := range kindKeySet {
-		keys = append(keys, key)
-	}
-	sort.Strings(keys)
+	keys := slices.Sorted(maps.Keys(kindKeySet))
 	for _, key := range keys {
 		if kindKeySet[key](r) && !slices.Contains(k.keys, key) {
 			errs = append(errs, fmt.Errorf("%s: not a key of kind %s", key, kind))

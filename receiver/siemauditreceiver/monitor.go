@@ -2,7 +2,8 @@ package siemauditreceiver // import "github.com/unified-ot/otelcol-siem/receiver
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"time"
 
 	"go.opentelemetry.io/collector/component"
@@ -92,11 +93,7 @@ func (m *monitor) step(s pipelinehealth.Snapshot) []event {
 			delete(m.beatBase, id)
 		}
 	}
-	clients := make([]string, 0, len(s.StorageDamaged))
-	for c := range s.StorageDamaged {
-		clients = append(clients, c)
-	}
-	sort.Strings(clients)
+	clients := slices.Sorted(maps.Keys(s.StorageDamaged))
 	for _, c := range clients {
 		w := m.storage[c]
 		if w == nil {
@@ -163,11 +160,7 @@ func (m *monitor) stepExporter(w *exporterWatch, st pipelinehealth.ExporterState
 			fmt.Sprintf("%d records refused by the sending queue of %s (full, or its storage refused them); their senders were told to retry", n, id),
 			map[string]any{secevent.KeyAuditExporter: id, secevent.KeyAuditCount: n, secevent.KeyAuditWindowStart: rfc3339(from)}).withReason("queue_refused"))
 	}
-	reasons := make([]string, 0, len(st.Dropped))
-	for r := range st.Dropped {
-		reasons = append(reasons, r)
-	}
-	sort.Strings(reasons)
+	reasons := slices.Sorted(maps.Keys(st.Dropped))
 	for _, r := range reasons {
 		rw := w.dropped[r]
 		if rw == nil {

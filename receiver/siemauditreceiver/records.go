@@ -1,7 +1,8 @@
 package siemauditreceiver // import "github.com/unified-ot/otelcol-siem/receiver/siemauditreceiver"
 
 import (
-	"sort"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -69,11 +70,7 @@ func (ev event) fill(lr plog.LogRecord, observed time.Time) {
 // putSorted puts the attributes in key order (nested maps too), so that two records of one kind
 // always read the same, e.g. in CEF's overflow JSON.
 func putSorted(dst pcommon.Map, attrs map[string]any) {
-	keys := make([]string, 0, len(attrs))
-	for k := range attrs {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := slices.Sorted(maps.Keys(attrs))
 	for _, k := range keys {
 		switch v := attrs[k].(type) {
 		case map[string]any:
