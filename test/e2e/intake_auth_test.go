@@ -252,15 +252,26 @@ func TestIntakeMTLSAndToken(t *testing.T) {
 	if out, err := demo("seclog-token-", "-token-file", tokenFile); err != nil {
 		t.Errorf("secevent-demo with certificate and token: %v\n%s", err, out)
 	}
-	var seclogIDs []string
-	for i := 1; i <= 50; i++ {
-		seclogIDs = append(seclogIDs, fmt.Sprintf("seclog-token-%d", i))
+	demoIDs := func(prefix string) []string {
+		var ids []string
+		for i := 1; i <= 50; i++ {
+			ids = append(ids, fmt.Sprintf("%s%d", prefix, i))
+		}
+		return ids
 	}
-	if got := sink.WaitFor(seclogIDs, 30*time.Second); got != len(seclogIDs) {
-		t.Errorf("delivered %d of %d events sent by seclog with certificate and token", got, len(seclogIDs))
+	if got := sink.WaitFor(demoIDs("seclog-token-"), 30*time.Second); got != 50 {
+		t.Errorf("delivered %d of 50 events sent by seclog with certificate and token", got)
 	}
 	if out, err := demo("seclog-notoken-"); err == nil || !strings.Contains(out, "delivered 0 of 50") {
 		t.Errorf("secevent-demo without the token: err=%v, want a failure delivering 0 of 50:\n%s", err, out)
+	}
+	// Accepted events sent after the refused ones: once they are in the sink, anything of the
+	// refused client's that had entered the pipeline would be there too.
+	if out, err := demo("seclog-token-after-", "-token-file", tokenFile); err != nil {
+		t.Errorf("secevent-demo with certificate and token: %v\n%s", err, out)
+	}
+	if got := sink.WaitFor(demoIDs("seclog-token-after-"), 30*time.Second); got != 50 {
+		t.Errorf("delivered %d of 50 events sent by seclog after the refused client", got)
 	}
 	for _, id := range sink.IDs() {
 		if strings.HasPrefix(id, "seclog-notoken-") {
