@@ -10,8 +10,6 @@ import (
 	"strings"
 
 	"github.com/google/uuid"
-	"go.opentelemetry.io/collector/pdata/pcommon"
-	"go.opentelemetry.io/collector/pdata/plog"
 
 	"github.com/unified-ot/otelcol-siem/secevent"
 )
@@ -79,9 +77,7 @@ type distinctGroup struct {
 	vals          []distinctValue // at most threshold, in no particular order
 	watermark     int64
 	hasWatermark  bool
-	incidentID    string
 	cooldownUntil int64 // event time; 0: no open incident
-	suppressed    int64
 }
 
 type distinctEvaluator struct {
@@ -96,24 +92,9 @@ func newDistinctEvaluator(r *compiledRule, lim limits) evaluator {
 	return &distinctEvaluator{rule: r, lim: lim, groups: make(map[string]*node[distinctGroup])}
 }
 
-// lookupPresent reads key like lookup, but says whether the record has it: a record without the
-// field has no value to count.
-func lookupPresent(res pcommon.Resource, lr plog.LogRecord, key string) (string, bool) {
-	v, ok := lr.Attributes().Get(key)
-	if !ok {
-		if v, ok = res.Attributes().Get(key); !ok {
-			return "", false
-		}
-	}
-	if v.Type() == pcommon.ValueTypeStr {
-		return v.Str(), true
-	}
-	return v.AsString(), true
-}
-
 func (e *distinctEvaluator) observe(o *observation) *firing {
 	r := e.rule
-	raw, ok := lookupPresent(o.res, o.lr, r.cfg.Field)
+	raw, ok := lookup(o.res, o.lr, r.cfg.Field)
 	if !ok {
 		return nil
 	}
@@ -142,10 +123,9 @@ func (e *distinctEvaluator) observe(o *observation) *firing {
 	}
 	if g.cooldownUntil != 0 {
 		if t < g.cooldownUntil {
-			g.suppressed++
 			return nil
 		}
-		g.incidentID, g.cooldownUntil, g.suppressed = "", 0, 0
+		g.cooldownUntil = 0
 	}
 
 	// Forget values no future record can share a window with.
@@ -234,9 +214,7 @@ func (e *distinctEvaluator) fire(n *node[distinctGroup], first, last int64) *fir
 	f.summary = string(b)
 	g.vals = g.vals[:0]
 	if r.cooldown > 0 {
-		g.incidentID = f.alertID
 		g.cooldownUntil = last + r.cooldown
-		g.suppressed = 0
 	}
 	return f
 }
@@ -269,9 +247,7 @@ type distinctGroupSnapshot struct {
 	Distinct      [][]byte `json:"d,omitempty"`
 	Times         []int64  `json:"t,omitempty"`
 	IDs           []string `json:"ids,omitempty"`
-	IncidentID    string   `json:"inc,omitempty"`
 	CooldownUntil int64    `json:"cd,omitempty"`
-	Suppressed    int64    `json:"sup,omitempty"`
 }
 
 // snapshot lists the groups least recently updated first, so that restore rebuilds the LRU order.
@@ -279,7 +255,7 @@ func (e *distinctEvaluator) snapshot() any {
 	out := make([]distinctGroupSnapshot, 0, len(e.groups))
 	for n := e.lru.tail; n != nil; n = n.prev {
 		g := &n.v
-		gs := distinctGroupSnapshot{IncidentID: g.incidentID, CooldownUntil: g.cooldownUntil, Suppressed: g.suppressed}
+		gs := distinctGroupSnapshot{CooldownUntil: g.cooldownUntil}
 		gs.Values, gs.RawValues = valuesForSave(n.values)
 		if g.hasWatermark {
 			wm := g.watermark
@@ -316,7 +292,7 @@ func (e *distinctEvaluator) restore(data json.RawMessage, now int64) (int, error
 		}
 		n := newNode[distinctGroup](key, values, now)
 		g := &n.v
-		g.incidentID, g.cooldownUntil, g.suppressed = gs.IncidentID, gs.CooldownUntil, gs.Suppressed
+		g.cooldownUntil = gs.CooldownUntil
 		if gs.Watermark != nil {
 			g.watermark, g.hasWatermark = *gs.Watermark, true
 		}

@@ -19,7 +19,6 @@ type node[V any] struct {
 // list is an intrusive doubly linked list of nodes, most recent first.
 type list[V any] struct {
 	head, tail *node[V]
-	n          int
 }
 
 func (l *list[V]) pushFront(n *node[V]) {
@@ -31,7 +30,6 @@ func (l *list[V]) pushFront(n *node[V]) {
 	if l.tail == nil {
 		l.tail = n
 	}
-	l.n++
 }
 
 func (l *list[V]) unlink(n *node[V]) {
@@ -46,7 +44,6 @@ func (l *list[V]) unlink(n *node[V]) {
 		l.tail = n.prev
 	}
 	n.prev, n.next = nil, nil
-	l.n--
 }
 
 func (l *list[V]) moveToFront(n *node[V], now int64) {

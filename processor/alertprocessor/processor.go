@@ -248,8 +248,8 @@ func (p *alertProcessor) tickOnce(ctx context.Context) {
 	now := p.clock()
 	fired := p.tickRules(now.UnixNano())
 	alerts := p.takeAlerts(ctx, fired, now)
+	p.flushCountersLocked(ctx)
 	p.mu.Unlock()
-	p.flushCounters(ctx)
 	if len(alerts) == 0 {
 		return
 	}
@@ -452,13 +452,7 @@ func (p *alertProcessor) evaluate(ctx context.Context, ld plog.Logs) []pendingAl
 	return p.takeAlerts(ctx, fired, now)
 }
 
-// flushCounters records the counts the rules gathered since the last flush.
-func (p *alertProcessor) flushCounters(ctx context.Context) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.flushCountersLocked(ctx)
-}
-
+// flushCountersLocked records the counts the rules gathered since the last flush.
 func (p *alertProcessor) flushCountersLocked(ctx context.Context) {
 	for ri, rs := range p.rules {
 		c := rs.eval.drain()
@@ -517,7 +511,8 @@ func (p *alertProcessor) takeAlerts(ctx context.Context, fired []*firing, now ti
 func (p *alertProcessor) observe(ri int, rs *ruleRuntime, res pcommon.Resource, lr plog.LogRecord, nowNs int64) *firing {
 	vals := p.valBuf[:0]
 	for _, k := range rs.rule.cfg.GroupBy {
-		vals = append(vals, boundValue(lookup(res, lr, k)))
+		v, _ := lookup(res, lr, k) // a record without the key groups under ""
+		vals = append(vals, boundValue(v))
 	}
 	key := appendGroupKey(p.keyBuf[:0], vals)
 	p.valBuf, p.keyBuf = vals, key
@@ -540,19 +535,19 @@ func (p *alertProcessor) observe(ri int, rs *ruleRuntime, res pcommon.Resource, 
 	return rs.eval.observe(&p.obs)
 }
 
-// lookup reads a group_by key from the record's attributes, else from its resource; a key in
-// neither is the value "" (one shared group for "unknown", never an error).
-func lookup(res pcommon.Resource, lr plog.LogRecord, key string) string {
+// lookup reads key from the record's attributes, else from its resource, and says whether either
+// has it (a group_by key in neither is the value "": one shared group for "unknown").
+func lookup(res pcommon.Resource, lr plog.LogRecord, key string) (string, bool) {
 	v, ok := lr.Attributes().Get(key)
 	if !ok {
 		if v, ok = res.Attributes().Get(key); !ok {
-			return ""
+			return "", false
 		}
 	}
 	if v.Type() == pcommon.ValueTypeStr {
-		return v.Str()
+		return v.Str(), true
 	}
-	return v.AsString()
+	return v.AsString(), true
 }
 
 // boundValue caps a value kept in state at maxValueLen bytes, keeping distinct values distinct.
