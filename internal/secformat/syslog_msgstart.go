@@ -11,15 +11,21 @@ import (
 // data ("-" or [...] elements, whose values escape '"', '\' and ']').
 func (s *Syslog) MsgStart(rec []byte) int {
 	if s.rfc3164 {
-		// The timestamp holds ": " nowhere, HOSTNAME and TAG hold no space.
+		// HOSTNAME and TAG hold no space, so the first ": " after HOSTNAME ends TAG (HOSTNAME
+		// itself may end in ':').
 		i := bytes.IndexByte(rec, '>')
 		if i < 0 {
 			return len(rec)
 		}
-		i += 1 + len("Mmm dd hh:mm:ss")
+		i += 1 + len("Mmm dd hh:mm:ss ")
 		if i > len(rec) {
 			return len(rec)
 		}
+		h := bytes.IndexByte(rec[i:], ' ')
+		if h < 0 {
+			return len(rec)
+		}
+		i += h
 		j := bytes.Index(rec[i:], []byte(": "))
 		if j < 0 {
 			return len(rec)

@@ -22,18 +22,23 @@ func TestMsgStartAndSequenceID(t *testing.T) {
 	lr.Body().SetStr("login failed")
 	lr.Attributes().PutStr(secevent.KeyCategory, "authentication")
 	lr.Attributes().PutStr(secevent.KeyAction, `x] "CEF:0|forged|" \ y`)
-	res := pcommon.NewResource()
 	for _, tc := range []struct {
 		name     string
 		protocol string
+		host     string // the record's host.name ("" : none)
 		sd       bool
 		seqHead  string // the header up to MSG after WithSequenceID(…, 7), without timestamp and host
 	}{
-		{"rfc5424", ProtocolRFC5424, false, `otelcol-siem - authentication [meta sequenceId="7"] `},
-		{"rfc5424 with sd", ProtocolRFC5424, true, `otelcol-siem - authentication [otsec@32473 cat="authentication" act="x\] \"CEF:0|forged|\" \\ y"][meta sequenceId="7"] `},
-		{"rfc3164", ProtocolRFC3164, false, ""},
+		{"rfc5424", ProtocolRFC5424, "", false, `otelcol-siem - authentication [meta sequenceId="7"] `},
+		{"rfc5424 with sd", ProtocolRFC5424, "", true, `otelcol-siem - authentication [otsec@32473 cat="authentication" act="x\] \"CEF:0|forged|\" \\ y"][meta sequenceId="7"] `},
+		{"rfc3164", ProtocolRFC3164, "", false, ""},
+		{"rfc3164 host ending in a colon", ProtocolRFC3164, "gw:", false, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			res := pcommon.NewResource()
+			if tc.host != "" {
+				res.Attributes().PutStr(secevent.KeyHostName, tc.host)
+			}
 			cfg := DefaultSyslogConfig()
 			cfg.Protocol, cfg.StructuredData = tc.protocol, tc.sd
 			s, err := NewSyslog(cfg)
