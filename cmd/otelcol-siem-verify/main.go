@@ -110,14 +110,17 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 
 func read(v *integrity.Verifier, path string, stdin io.Reader) error {
 	var r io.Reader = stdin
+	name := "stdin"
 	if path != "-" {
 		f, err := os.Open(path)
 		if err != nil {
 			return err
 		}
 		defer f.Close()
-		r = f
+		r, name = f, path
 	}
+	// Line numbers in the report count within each input.
+	v.File(name)
 	br := bufio.NewReaderSize(r, 1<<20)
 	for {
 		line, err := br.ReadBytes('\n')

@@ -97,3 +97,23 @@ func TestExitStatus(t *testing.T) {
 	assert.Equal(t, 2, code)
 	assert.Contains(t, errOut, "at least 32 bytes")
 }
+
+// With several files the report names the file of a line and counts lines within it, blank ones
+// included.
+func TestLinesNamedByFile(t *testing.T) {
+	file, key := stampedExport(t, 5)
+	data, err := os.ReadFile(file)
+	require.NoError(t, err)
+	// The first event (line 2 of the export) changed, after a blank line: line 3 of the copy.
+	copied := filepath.Join(t.TempDir(), "copy.log")
+	require.NoError(t, os.WriteFile(copied, append([]byte("\n"), bytes.Replace(data, []byte("alice"), []byte("alicf"), 1)...), 0o600))
+	code, out, _ := runArgs("-key", key, file, copied)
+	assert.Equal(t, 1, code, out)
+	assert.Contains(t, out, "lines read: 12,")
+	assert.Contains(t, out, "FAIL inserted records (MAC mismatch beside a valid record of the same number): 1, lines "+copied+":3\n")
+
+	// One file: line numbers alone.
+	code, out, _ = runArgs("-key", key, copied)
+	assert.Equal(t, 1, code, out)
+	assert.Contains(t, out, "FAIL altered records (MAC mismatch): 1, lines 3\n")
+}

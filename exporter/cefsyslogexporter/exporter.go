@@ -127,11 +127,8 @@ func (e *cefSyslogExporter) integritySettings(set exporter.Settings) integrity.S
 			}
 			return e.syslog.MsgStart(rec), len(rec), false
 		},
-		Logger: e.logger,
-		Counters: integrity.Counters{
-			Stamped:     func(ctx context.Context, n int64) { e.tel.RecordsStamped.Add(ctx, n, e.tel.ID) },
-			Checkpoints: func(ctx context.Context, n int64) { e.tel.Checkpoints.Add(ctx, n, e.tel.ID) },
-		},
+		Logger:   e.logger,
+		Counters: e.tel.Integrity.Counters(),
 	}
 	if e.cfg.Integrity.SequenceID {
 		is.Header = func(rec []byte, id uint64) []byte {

@@ -47,6 +47,14 @@ const (
 	jsonMarker = `"otsec.integrity.stream":"`
 )
 
+// The rest of the CEF stamp's fixed text (stampSyntaxes, MaxStampSize).
+const (
+	cefSeq = " flexNumber1Label=otsecIntegritySeq flexNumber1="
+	cefKey = " flexString2Label=otsecIntegrity flexString2=key:"
+	cefCP  = " cp:"
+	cefMAC = " mac:"
+)
+
 // stampSyntax is the text around a stamp's values in one payload format:
 // marker stream seq number key keyID [checkpoint statement] mac chain end.
 type stampSyntax struct {
@@ -54,7 +62,7 @@ type stampSyntax struct {
 }
 
 var stampSyntaxes = [...]stampSyntax{
-	KindCEF:  {cefMarker, " flexNumber1Label=otsecIntegritySeq flexNumber1=", " flexString2Label=otsecIntegrity flexString2=key:", " cp:", " mac:", ""},
+	KindCEF:  {cefMarker, cefSeq, cefKey, cefCP, cefMAC, ""},
 	KindJSON: {jsonMarker, `","otsec.integrity.seq":`, `,"otsec.integrity.key":"`, `","otsec.integrity.checkpoint":"`, `","otsec.integrity.mac":"`, `"}`},
 }
 
@@ -91,19 +99,19 @@ type Stamp struct {
 	Kind Kind
 }
 
-// Macer computes chain values with one key. It is not safe for concurrent use.
-type Macer struct {
+// macer computes chain values with one key. It is not safe for concurrent use.
+type macer struct {
 	h   hash.Hash
 	buf []byte
 	sum []byte
 }
 
-// NewMacer returns a Macer of key.
-func NewMacer(key []byte) *Macer { return &Macer{h: hmac.New(sha256.New, key)} }
+// newMacer returns a macer of key.
+func newMacer(key []byte) *macer { return &macer{h: hmac.New(sha256.New, key)} }
 
 // Mac computes the chain value of a record: its stamp (stream, number, key id, checkpoint
 // statement), the previous record's chain value and its payload.
-func (m *Macer) Mac(prev Chain, s *Stamp, payload []byte) Chain {
+func (m *macer) Mac(prev Chain, s *Stamp, payload []byte) Chain {
 	b := append(m.buf[:0], macDomain...)
 	b = append(append(b, s.Stream...), '\n')
 	b = append(strconv.AppendUint(b, s.Seq, 10), '\n')
@@ -159,22 +167,27 @@ func appendStamp(dst []byte, kind Kind, s *Stamp) []byte {
 
 // MaxStampSize bounds the bytes a stamp adds to a record without a checkpoint statement (a
 // transport's size limit is applied to the payload with this much room kept).
-const MaxStampSize = len(cefMarker) + 36 + len(" flexNumber1Label=otsecIntegritySeq flexNumber1=") + 20 +
-	len(" flexString2Label=otsecIntegrity flexString2=key:") + 16 + len(" mac:") + 2*MACSize + 2
+const MaxStampSize = len(cefMarker) + 36 + len(cefSeq) + 20 + len(cefKey) + 16 + len(cefMAC) + 2*MACSize + 2
 
 // Split finds the stamp in a stored record (payload and stamp, without any syslog header or line
 // end): it returns the MAC-covered payload and the stamp. ok is false when rec carries no stamp;
 // err says why a stamp that is there cannot be read.
 func Split(rec []byte) (payload []byte, s Stamp, ok bool, err error) {
-	for _, kind := range []Kind{KindCEF, KindJSON} {
-		syn := &stampSyntaxes[kind]
-		if i := bytes.LastIndex(rec, []byte(syn.marker)); i >= 0 {
-			s, err = parseStamp(rec[i+len(syn.marker):], syn)
-			s.Kind = kind
-			return rec[:i], s, true, err
+	// The real stamp is the last marker of either kind: a payload may quote the other kind's
+	// marker (JSON does not escape "=", CEF does not escape quotes), never after the stamp.
+	at, kind := -1, KindCEF
+	for k := range stampSyntaxes {
+		if i := bytes.LastIndex(rec, []byte(stampSyntaxes[k].marker)); i > at {
+			at, kind = i, Kind(k)
 		}
 	}
-	return nil, s, false, nil
+	if at < 0 {
+		return nil, s, false, nil
+	}
+	syn := &stampSyntaxes[kind]
+	s, err = parseStamp(rec[at+len(syn.marker):], syn)
+	s.Kind = kind
+	return rec[:at], s, true, err
 }
 
 var errStamp = errors.New("integrity fields are malformed")
@@ -215,7 +228,7 @@ func fillStamp(stream, seq, key, cp, mac []byte) (Stamp, error) {
 	if s.Seq, err = strconv.ParseUint(string(seq), 10, 64); err != nil || s.Seq == 0 {
 		return s, errors.New("integrity fields: sequence number is not a positive integer")
 	}
-	if s.MAC, err = ParseChain(string(bytes.TrimRight(mac, " \t"))); err != nil {
+	if s.MAC, err = ParseChain(string(mac)); err != nil {
 		return s, err
 	}
 	if s.Stream == "" || s.KeyID == "" {

@@ -104,12 +104,11 @@ type Stamper struct {
 	set    Settings
 	now    func() time.Time
 	nonce  string
-	key    []byte
 	keyID  string
 	client storage.Client
 
 	mu     sync.Mutex
-	mac    *Macer
+	mac    *macer
 	stream string
 	seq    uint64 // last number used
 	chain  Chain  // chain value of record seq
@@ -152,8 +151,8 @@ func (s *Stamper) Start(ctx context.Context, host component.Host, storageID comp
 	if err != nil {
 		return fmt.Errorf("integrity::key_file: %w", err)
 	}
-	s.key, s.keyID = key, KeyID(key)
-	s.mac = NewMacer(key)
+	s.keyID = KeyID(key)
+	s.mac = newMacer(key)
 	ext, ok := host.GetExtensions()[storageID]
 	if !ok {
 		return fmt.Errorf("integrity: sending_queue::storage %q is not among the service's extensions", storageID)
@@ -194,7 +193,7 @@ func (s *Stamper) restore(data []byte) error {
 	if err != nil || p.Stream == "" || p.Committed > p.Seq {
 		return errors.New("inconsistent state")
 	}
-	s.stream, s.seq, s.chain, s.committed = p.Stream, p.Seq, c, p.Committed
+	s.stream, s.seq, s.chain = p.Stream, p.Seq, c
 	for _, v := range p.Void {
 		s.void = append(s.void, Span{v[0], v[1]})
 	}
@@ -219,20 +218,9 @@ func (s *Stamper) saveLocked(ctx context.Context, clean bool) error {
 	return s.client.Set(ctx, stateKey, data)
 }
 
-// Stream is the stream id (after Start).
-func (s *Stamper) Stream() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.stream
-}
-
-// KeyIDString is the key's id (after Start).
-func (s *Stamper) KeyIDString() string { return s.keyID }
-
 // ticket ties the numbers a ConsumeLogs call reserved to its outcome.
 type ticket struct {
 	reserved Span
-	saveErr  error
 }
 
 type ticketKey struct{}
@@ -400,7 +388,7 @@ func (b *Batch) End(ctx context.Context) {
 		s.settleLocked(r, true)
 		return
 	}
-	b.t.reserved, b.t.saveErr = r, err
+	b.t.reserved = r
 	s.pending = append(s.pending, pendingSpan{Span: r})
 }
 

@@ -23,10 +23,12 @@ type Verifier struct {
 	Until time.Time
 	Slack time.Duration
 
-	macs    map[string]*Macer
+	macs    map[string]*macer
 	streams map[string]*stream
 	order   []string
-	lines   int
+	lines   int // lines with text
+	pos     int // lines added, blank ones included: the number of the last one
+	files   []InputFile
 	// Unstamped counts lines without integrity fields; Malformed lines whose fields are unreadable.
 	unstamped, malformed []int
 }
@@ -39,7 +41,6 @@ type stream struct {
 type entry struct {
 	Stamp
 	line       int
-	order      int
 	candidates [][]byte // possible MAC-covered payloads (a syslog header may hide the start)
 	cp         statement
 	status     status
@@ -47,9 +48,9 @@ type entry struct {
 
 type status int
 
+// The zero value is no verdict: verifyStream sets one on every entry.
 const (
-	stUnchecked status = iota
-	stValid
+	stValid status = iota + 1
 	stInvalid
 	stUnverifiable // no chain value to check against (follows a gap, or first of the export)
 	stUnknownKey
@@ -118,16 +119,30 @@ func parseSpan(s string) (Span, error) {
 	return Span{from, to}, nil
 }
 
+// InputFile is where one input's lines start among the lines added (File).
+type InputFile struct {
+	Name string
+	// Start is the number of lines added before the file's first one.
+	Start int
+}
+
+// File starts the lines of another input named name: the report numbers lines within their file
+// and, when there are several, names it.
+func (v *Verifier) File(name string) {
+	v.files = append(v.files, InputFile{Name: name, Start: v.pos})
+}
+
 // Add reads one exported line: a CEF or JSON record with or without a syslog header, or a line
 // of Splunk's JSON export ({"result":{"_raw":...}}, {"_raw":...}) or a HEC request ({"event":...}).
+// Blank lines are not records, but they count in line numbers.
 func (v *Verifier) Add(line []byte) {
-	v.lines++
-	n := v.lines
+	v.pos++
+	n := v.pos
 	line = bytes.TrimRight(line, "\r\n")
 	if len(bytes.TrimSpace(line)) == 0 {
-		v.lines-- // blank lines are not records
 		return
 	}
+	v.lines++
 	text := unwrapJSON(line)
 	payload, s, ok, err := Split(text)
 	if !ok {
@@ -149,15 +164,21 @@ func (v *Verifier) Add(line []byte) {
 		v.streams[s.Stream] = st
 		v.order = append(v.order, s.Stream)
 	}
-	e.order = len(st.entries)
 	st.entries = append(st.entries, e)
 }
 
 // unwrapJSON returns the record a JSON export line holds, or line itself: a stamped JSON record
-// is itself; Splunk's export keeps the event as result._raw or _raw; a HEC request as event; an
-// rsyslog or syslog-ng JSON template as raw, rawmsg, msg or message.
+// is itself; a JSON string (an event cut to fit, as security_webhook sends it) its text; Splunk's
+// export keeps the event as result._raw or _raw; a HEC request as event; an rsyslog or syslog-ng
+// JSON template as raw, rawmsg, msg or message.
 func unwrapJSON(line []byte) []byte {
 	t := bytes.TrimSpace(line)
+	if len(t) > 0 && t[0] == '"' {
+		if text, ok := stampedText(t); ok {
+			return text
+		}
+		return line
+	}
 	if len(t) == 0 || t[0] != '{' {
 		return line
 	}
@@ -235,11 +256,11 @@ func (v *Verifier) check(e *entry, prev Chain) bool {
 		return false
 	}
 	if v.macs == nil {
-		v.macs = map[string]*Macer{}
+		v.macs = map[string]*macer{}
 	}
 	h := v.macs[e.KeyID]
 	if h == nil {
-		h = NewMacer(key)
+		h = newMacer(key)
 		v.macs[e.KeyID] = h
 	}
 	for _, c := range e.candidates {
@@ -259,9 +280,11 @@ type StreamReport struct {
 	Verified int
 	First    uint64
 	Last     uint64
-	// Problems (each makes the run fail).
+	// Problems (each makes the run fail). Line numbers ([]int) count every line added
+	// (Verifier.Add), blank ones included; with several inputs (Verifier.File), Report.Files maps
+	// them to a file and a line in it.
 	Gaps        []Span
-	Altered     []int // line numbers
+	Altered     []int
 	Inserted    []int
 	Forks       []uint64 // numbers carried by two different valid records
 	UnknownKeys []string
@@ -287,10 +310,12 @@ func (r *StreamReport) Failed() bool {
 
 // Report is the verifier's result.
 type Report struct {
-	Lines     int
+	Lines     int // lines with text
 	Streams   []*StreamReport
-	Unstamped []int
+	Unstamped []int // line numbers (StreamReport.Altered)
 	Malformed []int
+	// Files are the inputs, when Verifier.File named them.
+	Files []InputFile
 }
 
 // Failed reports whether anything but duplicates and reordering was found.
@@ -308,7 +333,7 @@ func (r *Report) Failed() bool {
 
 // Report checks every stream added so far.
 func (v *Verifier) Report() *Report {
-	r := &Report{Lines: v.lines, Unstamped: v.unstamped, Malformed: v.malformed}
+	r := &Report{Lines: v.lines, Unstamped: v.unstamped, Malformed: v.malformed, Files: v.files}
 	for _, id := range v.order {
 		r.Streams = append(r.Streams, v.verifyStream(v.streams[id]))
 	}
@@ -518,7 +543,8 @@ func spans(ss []Span) string {
 	return b.String()
 }
 
-func lines(ls []int) string {
+// lines names the lines ls: their numbers, within their file, named when there are several.
+func (r *Report) lines(ls []int) string {
 	const show = 20
 	var parts []string
 	for i, l := range ls {
@@ -526,9 +552,26 @@ func lines(ls []int) string {
 			parts = append(parts, fmt.Sprintf("... (%d in all)", len(ls)))
 			break
 		}
-		parts = append(parts, strconv.Itoa(l))
+		parts = append(parts, r.line(l))
 	}
 	return "lines " + strings.Join(parts, ", ")
+}
+
+// line names line n: its number in its file, after the file's name when there are several.
+func (r *Report) line(n int) string {
+	var f *InputFile
+	for i := range r.Files {
+		if r.Files[i].Start < n {
+			f = &r.Files[i]
+		}
+	}
+	if f == nil {
+		return strconv.Itoa(n)
+	}
+	if len(r.Files) == 1 {
+		return strconv.Itoa(n - f.Start)
+	}
+	return f.Name + ":" + strconv.Itoa(n-f.Start)
 }
 
 // WriteTo writes the report for a person.
@@ -536,10 +579,10 @@ func (r *Report) WriteTo(w io.Writer) (int64, error) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "lines read: %d, streams: %d\n", r.Lines, len(r.Streams))
 	if len(r.Unstamped) > 0 {
-		fmt.Fprintf(&b, "FAIL lines without integrity fields: %d (%s): not from an integrity-enabled exporter, or stripped or forged\n", len(r.Unstamped), lines(r.Unstamped))
+		fmt.Fprintf(&b, "FAIL lines without integrity fields: %d (%s): not from an integrity-enabled exporter, or stripped or forged\n", len(r.Unstamped), r.lines(r.Unstamped))
 	}
 	if len(r.Malformed) > 0 {
-		fmt.Fprintf(&b, "FAIL lines with unreadable integrity fields: %d (%s)\n", len(r.Malformed), lines(r.Malformed))
+		fmt.Fprintf(&b, "FAIL lines with unreadable integrity fields: %d (%s)\n", len(r.Malformed), r.lines(r.Malformed))
 	}
 	for _, s := range r.Streams {
 		verdict := "OK"
@@ -556,10 +599,10 @@ func (r *Report) WriteTo(w io.Writer) (int64, error) {
 			fmt.Fprintf(&b, "  FAIL gaps (missing sequence numbers): %s\n", spans(s.Gaps))
 		}
 		if len(s.Altered) > 0 {
-			fmt.Fprintf(&b, "  FAIL altered records (MAC mismatch): %d, %s\n", len(s.Altered), lines(s.Altered))
+			fmt.Fprintf(&b, "  FAIL altered records (MAC mismatch): %d, %s\n", len(s.Altered), r.lines(s.Altered))
 		}
 		if len(s.Inserted) > 0 {
-			fmt.Fprintf(&b, "  FAIL inserted records (MAC mismatch beside a valid record of the same number): %d, %s\n", len(s.Inserted), lines(s.Inserted))
+			fmt.Fprintf(&b, "  FAIL inserted records (MAC mismatch beside a valid record of the same number): %d, %s\n", len(s.Inserted), r.lines(s.Inserted))
 		}
 		if len(s.Forks) > 0 {
 			fmt.Fprintf(&b, "  FAIL forked chain (two valid records or a checkpoint disagree) at numbers %v\n", s.Forks)
@@ -568,7 +611,7 @@ func (r *Report) WriteTo(w io.Writer) (int64, error) {
 			fmt.Fprintf(&b, "  FAIL records under key ids no key was given for: %s\n", strings.Join(s.UnknownKeys, " "))
 		}
 		if len(s.BadCheckpts) > 0 {
-			fmt.Fprintf(&b, "  FAIL checkpoints whose record count disagrees with their number: %s\n", lines(s.BadCheckpts))
+			fmt.Fprintf(&b, "  FAIL checkpoints whose record count disagrees with their number: %s\n", r.lines(s.BadCheckpts))
 		}
 		if s.TailCut != "" {
 			fmt.Fprintf(&b, "  FAIL tail: %s\n", s.TailCut)
@@ -590,7 +633,7 @@ func (r *Report) WriteTo(w io.Writer) (int64, error) {
 			fmt.Fprintf(&b, "  cannot know: numbers 1..%d precede this export; whether the SIEM holds them is not checked here\n", s.Before)
 		}
 		if len(s.Unverifiable) > 0 {
-			fmt.Fprintf(&b, "  cannot know: %d records have no predecessor in the export to check their chain value against (%s)\n", len(s.Unverifiable), lines(s.Unverifiable))
+			fmt.Fprintf(&b, "  cannot know: %d records have no predecessor in the export to check their chain value against (%s)\n", len(s.Unverifiable), r.lines(s.Unverifiable))
 		}
 	}
 	verdict := "PASS"

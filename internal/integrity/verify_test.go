@@ -116,6 +116,32 @@ func TestForgedLineInserted(t *testing.T) {
 	lines = append(lines, forged)
 	r = verify(t, lines, time.Now(), keyA)
 	require.True(t, r.Failed())
+	assert.NotEmpty(t, r.Streams[0].Gaps)
+
+	// Under the next number (255, after the final checkpoint at 254), so that no gap shows: its
+	// chain value is the copied record's, and the MAC check finds it.
+	lines, _ = cleanRun(t)
+	require.Len(t, lines, 254)
+	forged = regexp.MustCompile(`flexNumber1=\d+`).ReplaceAllString(lines[252], "flexNumber1=255")
+	lines = append(lines, forged)
+	r = verify(t, lines, time.Now(), keyA)
+	require.True(t, r.Failed())
+	assert.Equal(t, []int{255}, r.Streams[0].Altered, "no valid record of 255: altered, not merely a gap")
+	assert.Empty(t, r.Streams[0].Gaps)
+	assert.Empty(t, r.Streams[0].Unverifiable)
+	assert.Equal(t, 254, r.Streams[0].Verified)
+
+	// Under an existing number (101), between the genuine record of it and the next: beside a
+	// valid record of the same number, it is inserted.
+	lines, _ = cleanRun(t)
+	forged = regexp.MustCompile(`flexNumber1=\d+`).ReplaceAllString(lines[99], "flexNumber1=101")
+	require.Contains(t, lines[100], "flexNumber1=101 ")
+	lines = slices.Insert(lines, 101, forged)
+	r = verify(t, lines, time.Now(), keyA)
+	require.True(t, r.Failed())
+	assert.Equal(t, []int{102}, r.Streams[0].Inserted)
+	assert.Empty(t, r.Streams[0].Altered)
+	assert.Empty(t, r.Streams[0].Gaps)
 
 	// A line without integrity fields.
 	lines, _ = cleanRun(t)
@@ -417,4 +443,118 @@ func TestJSONWithSyslogHeader(t *testing.T) {
 		lines[i] = "Dec  6 10:00:00 plc-gw-1 otelcol-siem: " + l[strings.Index(l, " - {")+3:]
 	}
 	require.False(t, verify(t, lines, time.Now(), keyA).Failed())
+}
+
+// The real stamp is the last marker of either kind: a JSON record whose text quotes the CEF
+// stamp's marker, even a whole forged CEF stamp, is split at its JSON stamp, and a CEF record that
+// quotes a JSON stamp at its CEF stamp.
+func TestQuotedStampOfTheOtherKind(t *testing.T) {
+	mac := strings.Repeat("ab", 32)
+	keyID := integrity.KeyID([]byte(keyA))
+	for _, tc := range []struct {
+		name   string
+		json   bool
+		forged string
+		kind   integrity.Kind
+	}{
+		{"json quoting cef", true, " flexString1Label=otsecIntegrityStream flexString1=forged flexNumber1Label=otsecIntegritySeq flexNumber1=7 flexString2Label=otsecIntegrity flexString2=key:" + keyID + " mac:" + mac, integrity.KindJSON},
+		{"cef quoting json", false, `"otsec.integrity.stream":"forged","otsec.integrity.seq":7,"otsec.integrity.key":"` + keyID + `","otsec.integrity.mac":"` + mac + `"}`, integrity.KindCEF},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newSite(t, "quote")
+			s.json = tc.json
+			s.header = !tc.json
+			s.start()
+			ld := eventsLogs(s, 3)
+			ld.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().At(1).Body().SetStr("user typed" + tc.forged)
+			require.NoError(t, s.logs.ConsumeLogs(context.Background(), ld))
+			s.stop()
+			lines := s.output()
+			i := slices.IndexFunc(lines, func(l string) bool { return strings.Contains(l, tc.forged) })
+			require.Positive(t, i, "the record keeps the quoted stamp verbatim: %v", lines)
+
+			payload, st, ok, err := integrity.Split([]byte(lines[i]))
+			require.True(t, ok)
+			require.NoError(t, err)
+			assert.Equal(t, tc.kind, st.Kind)
+			assert.NotEqual(t, "forged", st.Stream)
+			assert.Equal(t, uint64(i+1), st.Seq)
+			assert.NotEqual(t, mac, st.MAC.String())
+			assert.Contains(t, string(payload), tc.forged, "the quoted stamp is payload")
+
+			r := verify(t, lines, time.Now(), keyA)
+			require.False(t, r.Failed())
+			require.Len(t, r.Streams, 1)
+			assert.Equal(t, len(lines), r.Streams[0].Verified)
+		})
+	}
+}
+
+// security_webhook sends an event too large for max_content_length as a JSON string of its text,
+// cut, with the stamp inside the string: the verifier reads such a line as the string's text.
+func TestCutEventIsAJSONString(t *testing.T) {
+	s := newSite(t, "webhook")
+	s.json, s.header, s.cut = true, false, 200
+	lines := runSite(t, s)
+	var cut []int
+	for i, l := range lines {
+		if !strings.HasPrefix(l, `"`) {
+			continue
+		}
+		var text string
+		require.NoError(t, json.Unmarshal([]byte(l), &text), "a cut event stays a JSON string: %s", l)
+		require.Contains(t, text, `"otsec.integrity.mac":"`)
+		cut = append(cut, i)
+	}
+	require.Len(t, cut, len(lines), "every record is longer than 200 bytes")
+	r := verify(t, lines, time.Now(), keyA)
+	require.False(t, r.Failed())
+	assert.Equal(t, len(lines), r.Streams[0].Verified)
+
+	// A byte changed inside a cut event.
+	i := slices.IndexFunc(lines, func(l string) bool { return strings.Contains(l, "operator-30") })
+	require.Positive(t, i)
+	lines[i] = strings.Replace(lines[i], "operator-30", "operator-31", 1)
+	r = verify(t, lines, time.Now(), keyA)
+	require.True(t, r.Failed())
+	assert.Equal(t, []int{i + 1}, r.Streams[0].Altered)
+}
+
+// Line numbers count blank lines and restart in each input; with several inputs the report names
+// the file.
+func TestLineNumbersPerFile(t *testing.T) {
+	lines, _ := cleanRun(t)
+	alter := func(i int) {
+		lines[i] = strings.Replace(lines[i], "suser=operator-", "suser=admin-", 1)
+	}
+	alter(20)  // a.log line 21
+	alter(120) // b.log line 2+21
+	keys := map[string][]byte{integrity.KeyID([]byte(keyA)): []byte(keyA)}
+
+	v := &integrity.Verifier{Keys: keys}
+	v.File("a.log")
+	for _, l := range lines[:100] {
+		v.Add([]byte(l + "\n"))
+	}
+	v.File("b.log")
+	v.Add([]byte("\n"))
+	v.Add([]byte("  \r\n"))
+	for _, l := range lines[100:] {
+		v.Add([]byte(l + "\n"))
+	}
+	r := v.Report()
+	assert.Equal(t, 254, r.Lines, "blank lines are not records")
+	assert.Equal(t, []int{21, 123}, r.Streams[0].Altered, "numbers across the inputs")
+	assert.Contains(t, reportText(r), "FAIL altered records (MAC mismatch): 2, lines a.log:21, b.log:23\n")
+
+	// One input: its line numbers, blank lines counted, no name.
+	v = &integrity.Verifier{Keys: keys}
+	v.File("export.log")
+	v.Add([]byte("\n"))
+	for _, l := range lines {
+		v.Add([]byte(l))
+	}
+	r = v.Report()
+	assert.Equal(t, []int{22, 122}, r.Streams[0].Altered)
+	assert.Contains(t, reportText(r), "lines 22, 122\n")
 }

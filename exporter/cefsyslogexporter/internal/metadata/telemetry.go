@@ -8,6 +8,7 @@ import (
 
 	"github.com/unified-ot/otelcol-siem/internal/delivery"
 	"github.com/unified-ot/otelcol-siem/internal/instruments"
+	"github.com/unified-ot/otelcol-siem/internal/integrity"
 )
 
 // Metric names. The `otelcol_` prefix follows what mdatagen generates for collector components,
@@ -19,8 +20,9 @@ const (
 	MetricReconnects       = "otelcol_exporter_cef_syslog_reconnects"
 	MetricConnectFailures  = "otelcol_exporter_cef_syslog_connect_failures"
 	MetricBytesSent        = "otelcol_exporter_cef_syslog_bytes_sent"
-	MetricRecordsStamped   = "otelcol_exporter_cef_syslog_integrity_records_stamped"
-	MetricCheckpoints      = "otelcol_exporter_cef_syslog_integrity_checkpoints"
+	// Integrity's counters (internal/integrity.NewTelemetry names them).
+	MetricRecordsStamped = MetricPrefix + integrity.MetricRecordsStamped
+	MetricCheckpoints    = MetricPrefix + integrity.MetricCheckpoints
 	// The per-endpoint series of delivery.BalanceTelemetry.
 	MetricPrefix           = "otelcol_exporter_cef_syslog"
 	MetricEndpointUp       = MetricPrefix + "_endpoint_up"
@@ -50,9 +52,9 @@ type Telemetry struct {
 	Reconnects       metric.Int64Counter
 	ConnectFailures  metric.Int64Counter
 	BytesSent        metric.Int64Counter
-	// Integrity (internal/integrity): records stamped, checkpoint records among them.
-	RecordsStamped metric.Int64Counter
-	Checkpoints    metric.Int64Counter
+	// Integrity's counters (records stamped, checkpoint records among them), used when
+	// integrity is on.
+	Integrity *integrity.Telemetry
 	// The per-endpoint instruments and options (EndpointAttrs).
 	*delivery.BalanceTelemetry
 
@@ -78,8 +80,7 @@ func NewTelemetry(set component.TelemetrySettings, id component.ID) (*Telemetry,
 	t.Reconnects = b.Counter(MetricReconnects, "Connections re-established after a previous connection was lost or closed because of an error.", "{connection}")
 	t.ConnectFailures = b.Counter(MetricConnectFailures, "Failed connection attempts (dial or TLS handshake).", "{attempt}")
 	t.BytesSent = b.Counter(MetricBytesSent, "Bytes written to the transport, framing included.", "By")
-	t.RecordsStamped = b.Counter(MetricRecordsStamped, "Log records stamped with a sequence number and chain value (integrity on), checkpoint records included.", "{record}")
-	t.Checkpoints = b.Counter(MetricCheckpoints, "Integrity checkpoint records emitted (start, resume, recover, periodic, final).", "{record}")
+	t.Integrity = integrity.NewTelemetry(b, MetricPrefix, id)
 	t.BalanceTelemetry = delivery.NewBalanceTelemetry(b, MetricPrefix, id)
 	return t, b.Err
 }
