@@ -152,7 +152,7 @@ func tlsOf(p *confmap.Conf) (tls, clientCerts bool) {
 }
 
 // authenticatorChecks reports whether the authenticator id checks credentials: any authenticator
-// does, except an intake_guard with neither token_file nor authenticator.
+// does, except an intake_guard whose configuration does not (Config.checksCredentials).
 func authenticatorChecks(conf *confmap.Conf, id string) bool {
 	if typeOf(id) != metadata.Type.String() {
 		return true
@@ -161,7 +161,11 @@ func authenticatorChecks(conf *confmap.Conf, id string) bool {
 	if err != nil {
 		return false
 	}
-	return str(ext.Get("token_file")) != "" || str(ext.Get("authenticator")) != ""
+	cfg := createDefaultConfig().(*Config)
+	if err := ext.Unmarshal(cfg); err != nil {
+		return false
+	}
+	return cfg.checksCredentials()
 }
 
 // exposed reports whether a listen address accepts connections from other hosts: an empty host,

@@ -58,6 +58,9 @@ receivers:
   otlp/open:
     protocols:
       grpc: {endpoint: "[::]:4327", auth: {authenticator: intake_guard/open}}
+  otlp/delegating:
+    protocols:
+      grpc: {endpoint: "0.0.0.0:4337", auth: {authenticator: intake_guard/delegating}}
   syslog:
     tcp: {listen_address: 0.0.0.0:5514}
     protocol: rfc5424
@@ -70,15 +73,17 @@ receivers:
 extensions:
   intake_guard: {token_file: /t}
   intake_guard/open: {}
+  intake_guard/delegating: {authenticator: oidc}
 service:
-  extensions: [intake_guard, intake_guard/open]
+  extensions: [intake_guard, intake_guard/open, intake_guard/delegating]
   pipelines:
-    logs: {receivers: [otlp, otlp/open, syslog], exporters: [x]}
+    logs: {receivers: [otlp, otlp/open, otlp/delegating, syslog], exporters: [x]}
     logs/2: {receivers: [syslog/tls, otlp], exporters: [x]}
 `)
 	assert.Equal(t, []listener{
 		{Receiver: "otlp", Transport: "grpc", Address: "0.0.0.0:4317", Authenticated: true},
 		{Receiver: "otlp", Transport: "http", Address: "10.1.2.3:4318", TLS: true, ClientCerts: true},
+		{Receiver: "otlp/delegating", Transport: "grpc", Address: "0.0.0.0:4337", Authenticated: true},
 		{Receiver: "otlp/open", Transport: "grpc", Address: "[::]:4327"},
 		{Receiver: "syslog", Transport: "tcp", Address: "0.0.0.0:5514"},
 		{Receiver: "syslog/tls", Transport: "tcp", Address: "0.0.0.0:6514", TLS: true},

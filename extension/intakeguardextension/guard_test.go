@@ -205,8 +205,11 @@ func TestDelegate(t *testing.T) {
 	require.Error(t, err)
 	assert.NotContains(t, err.Error(), "leaked-")
 	assert.Contains(t, err.Error(), "[REDACTED]")
-	for _, e := range g.logs.FilterMessage("intake request refused").All() {
+	refused := g.logs.FilterMessage("intake request refused").All()
+	require.Len(t, refused, 1, "the refused request is logged")
+	for _, e := range refused {
 		assert.NotContains(t, e.ContextMap()["error"], "leaked-")
+		assert.Contains(t, e.ContextMap()["error"], "[REDACTED]")
 	}
 }
 

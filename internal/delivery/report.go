@@ -20,9 +20,9 @@ import (
 )
 
 // This file reports every exporter's queue and send outcomes into pipelinehealth, where the
-// siem_audit receiver reads them: records offered to the sending queue and refused by it (the
-// ConsumeLogs wrapper), records that could not be formatted (the Converter's Failed), and each
-// send's outcome (the send wrapper).
+// siem_audit receiver reads them: records offered to the sending queue, then accepted or refused
+// by it (the ConsumeLogs wrapper), records that could not be formatted (the Converter's Failed),
+// and each send's outcome (the send wrapper).
 
 // registerHealth registers exporter set.ID with the process's pipelinehealth hub and hooks the
 // converter's failure count into it.
@@ -32,11 +32,10 @@ func registerHealth(set exporter.Settings, q configoptional.Optional[exporterhel
 		capacity = q.Get().QueueSize
 	}
 	rep := pipelinehealth.Default().Register(set.ID, capacity)
-	if failed := c.Failed; failed != nil {
-		c.Failed = func(ctx context.Context, n int) {
-			failed(ctx, n)
-			rep.Dropped(n, pipelinehealth.ReasonFormatFailed)
-		}
+	failed := c.Failed // Convert calls it: every Converter has one
+	c.Failed = func(ctx context.Context, n int) {
+		failed(ctx, n)
+		rep.Dropped(n, pipelinehealth.ReasonFormatFailed)
 	}
 	return rep
 }
@@ -113,13 +112,12 @@ type reportingLogs struct {
 
 func (r *reportingLogs) ConsumeLogs(ctx context.Context, ld plog.Logs) error {
 	n := ld.LogRecordCount()
-	// Counted before the queue takes them, so that a send that finishes first never makes the
-	// queue's fill negative.
-	r.rep.Accepted(n)
+	// Offered before the queue takes them, so that the records a send delivers (or the formatter
+	// drops) before ConsumeLogs returns are never more than the hub knows were offered; counted
+	// as accepted or refused once the queue decided, so that neither count ever goes down.
+	r.rep.Offer(n)
 	err := r.Logs.ConsumeLogs(ctx, ld)
-	if err != nil {
-		r.rep.Refused(n)
-	}
+	r.rep.Settle(n, err == nil)
 	return err
 }
 

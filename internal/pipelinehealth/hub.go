@@ -35,9 +35,10 @@ const maxEndedOutages = 8
 type Hub struct {
 	now func() time.Time
 
-	mu        sync.Mutex
-	exporters map[component.ID]*Exporter
-	storage   map[string]*atomic.Int64 // records lost to damaged storage, by storage client
+	mu            sync.Mutex
+	registrations uint64 // the registrations made so far: the last one's number
+	exporters     map[component.ID]*Exporter
+	storage       map[string]*atomic.Int64 // records lost to damaged storage, by storage client
 }
 
 var defaultHub = New(time.Now)
@@ -52,10 +53,13 @@ func New(now func() time.Time) *Hub {
 
 // Register returns the reporter of exporter id, whose sending queue holds capacity records (0:
 // not counted in records, so its fill level is unknown). A second registration of the same id (a
-// reloaded configuration) replaces the first: its counters start again at zero.
+// reloaded configuration) replaces the first: its counters start again at zero, under a new
+// ExporterState.Registration.
 func (h *Hub) Register(id component.ID, capacity int64) *Exporter {
 	e := &Exporter{hub: h, id: id, capacity: capacity}
 	h.mu.Lock()
+	h.registrations++
+	e.registration = h.registrations
 	h.exporters[id] = e
 	h.mu.Unlock()
 	return e
@@ -94,15 +98,24 @@ type Snapshot struct {
 	StorageDamaged map[string]int64
 }
 
-// ExporterState is one exporter's counters since it was registered and its send state.
+// ExporterState is one exporter's counters since it was registered and its send state. Every
+// counter only grows for as long as the registration lasts.
 type ExporterState struct {
 	ID component.ID
+	// Registration numbers the registration the counters belong to: a new one (a reloaded
+	// configuration) starts them again at zero. Numbers only grow within a hub.
+	Registration uint64
 	// Capacity is the sending queue's size in records; 0 when it is not counted in records.
 	Capacity int64
 	// In counts records accepted into the sending queue; Refused those the queue refused (its
 	// client was told to retry); Out those delivered; Dropped those dropped for good, by reason.
 	In, Refused, Out int64
 	Dropped          map[string]int64
+	// Restored is the least number of records the sending queue held before the registration (a
+	// persistent queue's backlog from an earlier process) that the counters prove: the most that
+	// the records delivered and dropped ever outnumbered those accepted and being offered. It is
+	// the whole backlog once the queue has been empty.
+	Restored int64
 	// FailingSince is when the first of the sends that have failed since the last success failed;
 	// zero when the last send succeeded (or none was made). InAtFailure is In at that moment.
 	FailingSince time.Time
@@ -115,10 +128,11 @@ type ExporterState struct {
 	Ended []Outage
 }
 
-// Queued is the records in the sending queue: accepted, less delivered and dropped. Records a
-// persistent queue restored at start are not in it (they were accepted by an earlier process).
+// Queued is the records in the sending queue: accepted (and Restored), less delivered and
+// dropped. It is a lower bound: records a persistent queue restored at start count only as far as
+// Restored has seen them, so until the queue has been empty it can miss (part of) the backlog.
 func (s ExporterState) Queued() int64 {
-	q := s.In - s.Out
+	q := s.In + s.Restored - s.Out
 	for _, n := range s.Dropped {
 		q -= n
 	}
@@ -157,14 +171,18 @@ func (h *Hub) Snapshot() Snapshot {
 
 // Exporter is one exporter's reporter. Its methods are safe for concurrent use.
 type Exporter struct {
-	hub      *Hub
-	id       component.ID
-	capacity int64
+	hub          *Hub
+	id           component.ID
+	registration uint64
+	capacity     int64
 
-	in, refused, out atomic.Int64
+	// offering counts records offered to the queue whose outcome (Settle) is not known yet.
+	in, refused, out, offering atomic.Int64
 
 	mu           sync.Mutex
 	dropped      map[string]int64
+	droppedAll   int64 // the sum of dropped
+	restored     int64
 	failingSince time.Time
 	inAtFailure  int64
 	lastError    string
@@ -172,17 +190,35 @@ type Exporter struct {
 	ended        []Outage
 }
 
-// ID is the exporter's component id.
-func (e *Exporter) ID() component.ID { return e.id }
+// Offer counts n records being offered to the sending queue, before it took them: the records
+// it drops or delivers at once are then never more than it was offered. Settle must follow.
+func (e *Exporter) Offer(n int) { e.offering.Add(int64(n)) }
 
-// Accepted counts n records offered to the sending queue; Refused takes them back when the queue
-// refused them.
+// Settle ends the offer of n records (Offer): they count as accepted or as refused.
+func (e *Exporter) Settle(n int, accepted bool) {
+	if accepted {
+		e.Accepted(n)
+	} else {
+		e.Refused(n)
+	}
+	e.offering.Add(-int64(n))
+}
+
+// Accepted counts n records the sending queue accepted.
 func (e *Exporter) Accepted(n int) { e.in.Add(int64(n)) }
 
-// Refused counts n records the sending queue refused, and takes them out of the accepted count.
-func (e *Exporter) Refused(n int) {
-	e.in.Add(-int64(n))
-	e.refused.Add(int64(n))
+// Refused counts n records the sending queue refused (their client was told to retry).
+func (e *Exporter) Refused(n int) { e.refused.Add(int64(n)) }
+
+// noteRestored raises restored to what the counters prove the queue held before the
+// registration. Called with e.mu held, after out or dropped grew. out (and dropped) are read
+// before offering and in: a record delivered or dropped was counted in one of them before.
+func (e *Exporter) noteRestored() {
+	gone := e.out.Load() + e.droppedAll
+	off := e.offering.Load()
+	if r := gone - off - e.in.Load(); r > e.restored {
+		e.restored = r
+	}
 }
 
 // Dropped counts n records dropped for good for reason.
@@ -195,6 +231,8 @@ func (e *Exporter) Dropped(n int, reason string) {
 		e.dropped = map[string]int64{}
 	}
 	e.dropped[reason] += int64(n)
+	e.droppedAll += int64(n)
+	e.noteRestored()
 	e.mu.Unlock()
 }
 
@@ -204,6 +242,7 @@ func (e *Exporter) Delivered(n int) {
 	now := e.hub.now()
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	e.noteRestored()
 	if e.failingSince.IsZero() {
 		return
 	}
@@ -235,10 +274,12 @@ func (e *Exporter) SendFailed(class string) {
 func (e *Exporter) state() ExporterState {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	e.noteRestored()
 	s := ExporterState{
-		ID: e.id, Capacity: e.capacity,
-		In: e.in.Load(), Refused: e.refused.Load(), Out: e.out.Load(),
+		ID: e.id, Registration: e.registration, Capacity: e.capacity,
+		Out: e.out.Load(), Refused: e.refused.Load(), In: e.in.Load(),
 		Dropped:      make(map[string]int64, len(e.dropped)),
+		Restored:     e.restored,
 		FailingSince: e.failingSince, InAtFailure: e.inAtFailure,
 		LastError: e.lastError, FailedSends: e.failedSends,
 		Ended: append([]Outage(nil), e.ended...),

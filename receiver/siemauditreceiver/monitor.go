@@ -31,6 +31,8 @@ type monitor struct {
 
 // exporterWatch is what the monitor remembers of one exporter between snapshots.
 type exporterWatch struct {
+	// registration is the registration whose counters refused and dropped have seen.
+	registration uint64
 	// outageStart is the start of the outage reported unreachable and not yet recovered.
 	outageStart time.Time
 	refused     rateWatch
@@ -56,11 +58,9 @@ func newMonitor(cfg *Config, started time.Time) *monitor {
 	}
 }
 
-// due is the growth of counter cur since w's last report, if a record may be written now.
+// due is the growth of counter cur since w's last report, if a record may be written now. The
+// counter only grows (a replaced reporter's restart is handled by the caller).
 func (m *monitor) due(w *rateWatch, cur int64, now time.Time) (n int64, windowStart time.Time, ok bool) {
-	if cur < w.reported { // the reporter was replaced (configuration reloaded): its count restarted
-		w.reported = 0
-	}
 	n = cur - w.reported
 	if n <= 0 || (!w.at.IsZero() && now.Sub(w.at) < m.cfg.ReportInterval) {
 		return 0, time.Time{}, false
@@ -124,6 +124,14 @@ func (ev event) withReason(r string) event {
 func (m *monitor) stepExporter(w *exporterWatch, st pipelinehealth.ExporterState, now time.Time) []event {
 	var evs []event
 	id := st.ID.String()
+	if w.registration != st.Registration {
+		// The reporter was replaced (configuration reloaded): its counts restarted from zero.
+		w.registration = st.Registration
+		w.refused.reported = 0
+		for _, rw := range w.dropped {
+			rw.reported = 0
+		}
+	}
 	// An outage reported unreachable ends with a recovered record, at the time it ended: before any
 	// record about a newer outage.
 	if !w.outageStart.IsZero() {
@@ -194,7 +202,7 @@ func (m *monitor) heartbeat(s pipelinehealth.Snapshot, action string) event {
 	perExporter := make(map[string]any, len(s.Exporters))
 	for _, st := range s.Exporters {
 		base := m.beatBase[st.ID]
-		if st.In < base.In || st.Out < base.Out || st.Refused < base.Refused { // replaced reporter
+		if base.Registration != st.Registration { // a new reporter (or a replaced one): from zero
 			base = pipelinehealth.ExporterState{}
 		}
 		var d, baseD int64
@@ -203,9 +211,6 @@ func (m *monitor) heartbeat(s pipelinehealth.Snapshot, action string) event {
 		}
 		for _, n := range base.Dropped {
 			baseD += n
-		}
-		if d < baseD {
-			baseD = 0
 		}
 		state := "ok"
 		switch w := m.exporters[st.ID]; {

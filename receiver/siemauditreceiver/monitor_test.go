@@ -154,7 +154,6 @@ func TestHeartbeatScheduleAndCounters(t *testing.T) {
 	exp := r.hub.Register(siem, 100)
 	exp.Accepted(10)
 	exp.Delivered(6)
-	exp.Refused(0)
 	evs := r.run(9 * time.Second)
 	assert.Empty(t, only(evs, ActionHeartbeat))
 	evs = r.run(time.Second)
@@ -199,7 +198,6 @@ func TestHeartbeatNoBurstAfterStall(t *testing.T) {
 func TestRefusedAndDroppedRateLimited(t *testing.T) {
 	r := newRig(testConfig()) // report_interval 5 s
 	exp := r.hub.Register(siem, 0)
-	exp.Accepted(3)
 	exp.Refused(3)
 	evs := r.run(time.Second)
 	ref := only(evs, ActionRefused)
@@ -210,7 +208,6 @@ func TestRefusedAndDroppedRateLimited(t *testing.T) {
 	// A refusal every second for 12 s: one record per 5 s, carrying the count.
 	var got []event
 	for range 12 {
-		exp.Accepted(1)
 		exp.Refused(1)
 		got = append(got, only(r.run(time.Second), ActionRefused)...)
 	}
@@ -275,17 +272,60 @@ func TestReRegistration(t *testing.T) {
 	exp.SendFailed("timeout")
 	require.Len(t, only(r.run(4*time.Second), ActionUnreachable), 1)
 	exp2 := r.hub.Register(siem, 100)
-	exp2.Accepted(1)
+	exp2.Accepted(2)
 	exp2.Refused(1)
 	evs := r.run(10 * time.Second)
-	for _, e := range evs {
-		if n, ok := e.attrs[secevent.KeyAuditCount].(int64); ok {
-			assert.Positive(t, n, e.action)
-		}
-		if n, ok := e.attrs[secevent.KeyAuditRecordsIn].(int64); ok {
-			assert.GreaterOrEqual(t, n, int64(0), e.action)
-		}
-	}
 	assert.Empty(t, only(evs, ActionRecovered), "the old reporter's outage has no known end")
-	assert.Len(t, only(evs, ActionRefused), 1)
+	ref := only(evs, ActionRefused)
+	require.Len(t, ref, 1)
+	assert.Equal(t, int64(1), ref[0].attrs[secevent.KeyAuditCount], "the new reporter's count, from zero")
+	hb := only(evs, ActionHeartbeat)
+	require.Len(t, hb, 1)
+	assert.Equal(t, int64(2), hb[0].attrs[secevent.KeyAuditRecordsIn], "the new reporter's count, from zero")
+	assert.Equal(t, int64(1), hb[0].attrs[secevent.KeyAuditRecordsRefused])
+
+	// A third registration whose counters already passed the last heartbeat's: still from zero.
+	exp3 := r.hub.Register(siem, 100)
+	exp3.Accepted(5)
+	hb = only(r.run(10*time.Second), ActionHeartbeat)
+	require.Len(t, hb, 1)
+	assert.Equal(t, int64(5), hb[0].attrs[secevent.KeyAuditRecordsIn])
+}
+
+// Records being offered when a heartbeat looks, then refused by the queue: the next heartbeat
+// counts what happened since, not the totals since start.
+func TestRefusalBetweenHeartbeats(t *testing.T) {
+	r := newRig(testConfig()) // heartbeat every 10 s
+	exp := r.hub.Register(siem, 100)
+	exp.Accepted(10)
+	exp.Delivered(4)
+	exp.Offer(5) // the queue has not decided yet at the first heartbeat
+	hb := only(r.run(10*time.Second), ActionHeartbeat)
+	require.Len(t, hb, 1)
+	assert.Equal(t, int64(10), hb[0].attrs[secevent.KeyAuditRecordsIn])
+
+	exp.Settle(5, false)
+	exp.Accepted(2)
+	exp.Delivered(1)
+	hb = only(r.run(10*time.Second), ActionHeartbeat)
+	require.Len(t, hb, 1)
+	assert.Equal(t, int64(2), hb[0].attrs[secevent.KeyAuditRecordsIn])
+	assert.Equal(t, int64(1), hb[0].attrs[secevent.KeyAuditRecordsOut])
+	assert.Equal(t, int64(5), hb[0].attrs[secevent.KeyAuditRecordsRefused])
+	assert.Equal(t, int64(7), hb[0].attrs[secevent.KeyAuditRecordsQueued])
+}
+
+// Records a persistent queue restored at start, delivered, do not hide the records accepted
+// after them from records_queued and queue_filling.
+func TestQueuedAfterRestoredBacklog(t *testing.T) {
+	r := newRig(testConfig()) // 80 %
+	exp := r.hub.Register(siem, 100)
+	exp.Delivered(50) // the backlog of the earlier process
+	exp.Accepted(85)
+	qf := only(r.run(time.Second), ActionQueueFill)
+	require.Len(t, qf, 1)
+	assert.Equal(t, int64(85), qf[0].attrs[secevent.KeyAuditRecordsQueued])
+	hb := only(r.run(10*time.Second), ActionHeartbeat)
+	require.Len(t, hb, 1)
+	assert.Equal(t, int64(85), hb[0].attrs[secevent.KeyAuditRecordsQueued])
 }

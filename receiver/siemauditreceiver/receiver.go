@@ -10,6 +10,7 @@ import (
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/consumer"
+	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/receiver"
@@ -42,7 +43,6 @@ type auditReceiver struct {
 	tel    *metadata.Telemetry
 	obs    *receiverhelper.ObsReport
 	hub    *pipelinehealth.Hub
-	now    func() time.Time
 
 	resource pcommon.Resource
 	reg      metric.Registration
@@ -71,7 +71,7 @@ func newAuditReceiver(set receiver.Settings, cfg *Config, next consumer.Logs) (*
 	}
 	return &auditReceiver{
 		cfg: cfg, set: set, next: next, logger: set.Logger, tel: tel, obs: obs,
-		hub: pipelinehealth.Default(), now: time.Now, resource: collectorresource.New(set.TelemetrySettings, set.BuildInfo),
+		hub: pipelinehealth.Default(), resource: collectorresource.New(set.TelemetrySettings, set.BuildInfo),
 	}, nil
 }
 
@@ -104,7 +104,7 @@ func (r *auditReceiver) Start(_ context.Context, host component.Host) error {
 		return err
 	}
 	r.reg = reg
-	started := r.now()
+	started := time.Now()
 	r.mon = newMonitor(r.cfg, started)
 
 	digest := configDigest(host)
@@ -140,7 +140,7 @@ func (r *auditReceiver) run(ctx context.Context, started event) {
 			return
 		case <-t.C:
 			r.mu.Lock()
-			evs := r.mon.step(r.snapshot())
+			evs := r.mon.step(r.hub.Snapshot())
 			r.mu.Unlock()
 			r.emit(ctx, evs)
 		}
@@ -176,15 +176,10 @@ func (r *auditReceiver) awaitDelivery(ctx context.Context, timeout time.Duration
 	}
 }
 
-func (r *auditReceiver) snapshot() pipelinehealth.Snapshot {
-	s := r.hub.Snapshot()
-	s.At = r.now()
-	return s
-}
-
 // emit hands the pending records and evs to the pipeline. What it refuses is kept, up to
 // max_pending_records (oldest dropped), for the next call: an audit record is not lost because a
-// queue was full for a moment.
+// queue was full for a moment. What it refuses for good (a permanent error) is dropped: handing
+// it again would be refused again.
 func (r *auditReceiver) emit(ctx context.Context, evs []event) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -202,7 +197,7 @@ func (r *auditReceiver) emit(ctx context.Context, evs []event) {
 	sl.Scope().SetVersion(r.set.BuildInfo.Version)
 	lrs := sl.LogRecords()
 	lrs.EnsureCapacity(len(all))
-	observed := r.now()
+	observed := time.Now()
 	for _, ev := range all {
 		ev.fill(lrs.AppendEmpty(), observed)
 	}
@@ -211,6 +206,14 @@ func (r *auditReceiver) emit(ctx context.Context, evs []event) {
 	octx := r.obs.StartLogsOp(ctx)
 	err := r.next.ConsumeLogs(octx, ld)
 	r.obs.EndLogsOp(octx, "audit", len(all), err)
+	if err != nil && consumererror.IsPermanent(err) {
+		r.pending = nil
+		r.nPend.Store(0)
+		r.tel.Dropped(ctx, len(all))
+		r.logger.Error("Audit records dropped: the pipeline refused them for good",
+			zap.Int("dropped", len(all)), zap.Error(err))
+		return
+	}
 	if err != nil {
 		if over := len(all) - r.cfg.MaxPendingRecords; over > 0 {
 			r.tel.Dropped(ctx, over)
@@ -243,8 +246,9 @@ func (r *auditReceiver) Shutdown(ctx context.Context) error {
 	r.cancel()
 	<-r.done
 	r.mu.Lock()
-	evs := r.mon.step(r.snapshot())
-	evs = append(evs, r.mon.heartbeat(r.snapshot(), ActionStopping))
+	s := r.hub.Snapshot()
+	evs := r.mon.step(s)
+	evs = append(evs, r.mon.heartbeat(s, ActionStopping))
 	r.mu.Unlock()
 	r.emit(ctx, evs)
 	if n := len(r.pending); n > 0 {

@@ -11,9 +11,13 @@ import (
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/consumer"
+	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/receiver/receivertest"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/unified-ot/otelcol-siem/internal/pipelinehealth"
 	"github.com/unified-ot/otelcol-siem/receiver/siemauditreceiver/internal/metadata"
@@ -203,5 +207,41 @@ func TestAwaitDelivery(t *testing.T) {
 	// A cancelled context ends it at once.
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
+	start = time.Now()
 	r.awaitDelivery(ctx, time.Minute)
+	assert.Less(t, time.Since(start), 5*time.Second)
+}
+
+// A record the pipeline refuses for good is dropped and counted, not handed again forever.
+func TestPermanentRefusalDrops(t *testing.T) {
+	tel := componenttest.NewTelemetry()
+	t.Cleanup(func() { _ = tel.Shutdown(context.Background()) })
+	set := receivertest.NewNopSettings(metadata.Type)
+	set.TelemetrySettings = tel.NewTelemetrySettings()
+	core, logs := observer.New(zap.WarnLevel)
+	set.Logger = zap.New(core)
+	calls := 0
+	next, err := consumer.NewLogs(func(context.Context, plog.Logs) error {
+		calls++
+		return consumererror.NewPermanent(errors.New("cannot be exported"))
+	})
+	require.NoError(t, err)
+	r, err := newAuditReceiver(set, createDefaultConfig().(*Config), next)
+	require.NoError(t, err)
+	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	hb := newEvent(at, ActionHeartbeat, secevent.OutcomeSuccess, plog.SeverityNumberInfo, "hb", map[string]any{})
+	r.emit(context.Background(), []event{hb, hb})
+	assert.Empty(t, r.pending)
+	assert.Zero(t, r.nPend.Load())
+	r.emit(context.Background(), nil)
+	assert.Equal(t, 1, calls, "nothing handed again")
+
+	m, err := tel.GetMetric(metadata.MetricRecordsDropped)
+	require.NoError(t, err)
+	dps := m.Data.(metricdata.Sum[int64]).DataPoints
+	require.Len(t, dps, 1)
+	assert.EqualValues(t, 2, dps[0].Value)
+	require.Equal(t, 1, logs.Len(), "logged once")
+	assert.Equal(t, zap.ErrorLevel, logs.All()[0].Level)
+	assert.EqualValues(t, 2, logs.All()[0].ContextMap()["dropped"])
 }

@@ -59,8 +59,9 @@ type Options struct {
 	// Headers are sent with every export.
 	Headers map[string]string
 	// TokenFile holds the bearer token the collector's intake expects (its intake_guard
-	// token_file): the first line, trimmed, is sent as "Authorization: Bearer <token>" with every
-	// export. It is read once, by Setup; the token is never logged nor put in an error. Not with an
+	// token_file, whose format it shares: a token per line, the first word of the line; the rest
+	// of the line is a comment): the token of the first non-empty line is sent as
+	// "Authorization: Bearer <token>" with every export. It is read once, by Setup; the token is never logged nor put in an error. Not with an
 	// Authorization header in Headers, nor in plain text (Insecure) to a non-loopback endpoint.
 	TokenFile string
 
@@ -206,13 +207,17 @@ func (o Options) headers() (map[string]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("token_file: %w", err)
 	}
-	line, _, _ := strings.Cut(string(b), "\n")
-	token := strings.TrimSpace(line)
-	if token == "" {
-		return nil, fmt.Errorf("token_file %s: the first line is empty", o.TokenFile)
+	// As the guard (contrib's bearertokenauth) reads it: the first word of each non-empty line is
+	// a token. The first is the one sent.
+	var token string
+	for line := range strings.Lines(string(b)) {
+		if f := strings.Fields(line); len(f) > 0 {
+			token = f[0]
+			break
+		}
 	}
-	if strings.ContainsAny(token, " \t\r") {
-		return nil, fmt.Errorf("token_file %s: the token contains white space", o.TokenFile)
+	if token == "" {
+		return nil, fmt.Errorf("token_file %s: holds no token (every line is empty)", o.TokenFile)
 	}
 	h := make(map[string]string, len(o.Headers)+1)
 	for k, v := range o.Headers {
