@@ -34,8 +34,3 @@ func (cfg *Config) Validate() error {
 	}
 	return nil
 }
-
-// checksCredentials reports whether the guard refuses requests without valid credentials.
-func (cfg *Config) checksCredentials() bool {
-	return cfg.TokenFile != "" || cfg.Authenticator != (component.ID{})
-}

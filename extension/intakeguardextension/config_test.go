@@ -49,6 +49,7 @@ func TestValidateBlankTokenFile(t *testing.T) {
 func TestDefaultConfigIsOpenAndStrict(t *testing.T) {
 	cfg := createDefaultConfig().(*Config)
 	require.NoError(t, cfg.Validate())
-	assert.False(t, cfg.checksCredentials())
+	assert.Empty(t, cfg.TokenFile)
+	assert.Equal(t, component.ID{}, cfg.Authenticator, "no token and no delegate: every request let through")
 	assert.False(t, cfg.AcceptUnauthenticatedIntake, "the exposure check refuses by default")
 }

@@ -152,7 +152,9 @@ func tlsOf(p *confmap.Conf) (tls, clientCerts bool) {
 }
 
 // authenticatorChecks reports whether the authenticator id checks credentials: any authenticator
-// does, except an intake_guard whose configuration does not (Config.checksCredentials).
+// does, except an intake_guard with neither token_file nor authenticator. It reads the raw values:
+// the effective configuration is the marshalled one, whose empty authenticator ("") does not
+// unmarshal into a component.ID.
 func authenticatorChecks(conf *confmap.Conf, id string) bool {
 	if typeOf(id) != metadata.Type.String() {
 		return true
@@ -161,11 +163,7 @@ func authenticatorChecks(conf *confmap.Conf, id string) bool {
 	if err != nil {
 		return false
 	}
-	cfg := createDefaultConfig().(*Config)
-	if err := ext.Unmarshal(cfg); err != nil {
-		return false
-	}
-	return cfg.checksCredentials()
+	return str(ext.Get("token_file")) != "" || str(ext.Get("authenticator")) != ""
 }
 
 // exposed reports whether a listen address accepts connections from other hosts: an empty host,

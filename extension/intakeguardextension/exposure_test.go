@@ -71,8 +71,8 @@ receivers:
     tcp: {listen_address: 0.0.0.0:7514}
     protocol: rfc5424
 extensions:
-  intake_guard: {token_file: /t}
-  intake_guard/open: {}
+  intake_guard: {token_file: /t, authenticator: ""} # as the effective (marshalled) config has it
+  intake_guard/open: {token_file: "", authenticator: ""}
   intake_guard/delegating: {authenticator: oidc}
 service:
   extensions: [intake_guard, intake_guard/open, intake_guard/delegating]
