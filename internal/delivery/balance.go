@@ -100,6 +100,8 @@ type BalanceTelemetry struct {
 	EndpointUp       metric.Int64ObservableGauge
 	EndpointFailures metric.Int64Counter
 	EndpointSwitches metric.Int64Counter
+	// EndpointLastSwitch is the Unix time of the last failover switch to the endpoint.
+	EndpointLastSwitch metric.Float64ObservableGauge
 
 	id    component.ID
 	meter metric.Meter
@@ -112,8 +114,10 @@ func NewBalanceTelemetry(b *instruments.Builder, prefix string, id component.ID)
 		EndpointUp:       b.Gauge(prefix+"_endpoint_up", "1 while the endpoint is in use, 0 while it is passed over after a failure (balance.hold_down); with several endpoints only.", "1"),
 		EndpointFailures: b.Counter(prefix+"_endpoint_failures", "Times an endpoint failed and was passed over for balance.hold_down; with several endpoints only.", "{failure}"),
 		EndpointSwitches: b.Counter(prefix+"_endpoint_switches", "Failover switches, counted on the endpoint the events went to; with several endpoints only.", "{switch}"),
-		id:               id,
-		meter:            b.Meter,
+		EndpointLastSwitch: b.FloatGauge(prefix+"_endpoint_last_switch_timestamp_seconds",
+			"Unix time of the last failover switch to the endpoint (the first push counts); with several endpoints in failover only.", "s"),
+		id:    id,
+		meter: b.Meter,
 	}
 }
 
@@ -146,6 +150,7 @@ type Balancer struct {
 	next    int         // round_robin: where the next push starts
 	current int         // failover: the endpoint the last push used (-1: none yet)
 	failed  []time.Time // per endpoint: its last failure (zero: none)
+	chosen  []time.Time // failover, per endpoint: the last switch to it (zero: none)
 
 	gauge metric.Registration
 }
@@ -153,7 +158,7 @@ type Balancer struct {
 // NewBalancer balances names (the endpoints, as logged and labelled).
 func NewBalancer(cfg BalanceConfig, names []string, what string, logger *zap.Logger, tel *BalanceTelemetry) *Balancer {
 	b := &Balancer{names: names, mode: cfg.Mode, holdDown: cfg.HoldDown, what: what, logger: logger, tel: tel,
-		now: time.Now, current: -1, failed: make([]time.Time, len(names))}
+		now: time.Now, current: -1, failed: make([]time.Time, len(names)), chosen: make([]time.Time, len(names))}
 	reg, err := tel.meter.RegisterCallback(func(_ context.Context, o metric.Observer) error {
 		b.mu.Lock()
 		defer b.mu.Unlock()
@@ -164,9 +169,12 @@ func NewBalancer(cfg BalanceConfig, names []string, what string, logger *zap.Log
 				v = 0
 			}
 			o.ObserveInt64(tel.EndpointUp, v, tel.EndpointAttrs(name))
+			if !b.chosen[i].IsZero() {
+				o.ObserveFloat64(tel.EndpointLastSwitch, float64(b.chosen[i].UnixNano())/1e9, tel.EndpointAttrs(name))
+			}
 		}
 		return nil
-	}, tel.EndpointUp)
+	}, tel.EndpointUp, tel.EndpointLastSwitch)
 	if err != nil {
 		logger.Warn("cannot observe the endpoints' state", zap.Error(err))
 	}
@@ -225,6 +233,9 @@ func (b *Balancer) Use(ctx context.Context, i int) {
 	b.mu.Lock()
 	from := b.current
 	b.current = i
+	if from != i {
+		b.chosen[i] = b.now()
+	}
 	b.mu.Unlock()
 	if from == i {
 		return

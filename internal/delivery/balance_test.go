@@ -9,6 +9,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.uber.org/zap"
 
 	"github.com/unified-ot/otelcol-siem/internal/instruments"
@@ -60,4 +62,63 @@ func TestBalanceConfigCheck(t *testing.T) {
 	assert.Empty(t, CheckEndpoints("a", nil, "x", ok))
 	assert.Equal(t, []string{"a"}, EndpointList("a", nil))
 	assert.Equal(t, []string{"b", "c"}, EndpointList("", []string{"b", "c"}))
+}
+
+// TestBalancerTelemetry: per endpoint, up, failures, switches and the time of the last switch.
+func TestBalancerTelemetry(t *testing.T) {
+	tt := componenttest.NewTelemetry()
+	t.Cleanup(func() { _ = tt.Shutdown(context.Background()) })
+	tel := NewBalanceTelemetry(instruments.New(tt.NewTelemetrySettings(), "test"), "otelcol_test", component.MustNewID("x"))
+	b := NewBalancer(BalanceConfig{Mode: BalanceFailover, HoldDown: 10 * time.Second}, []string{"a", "b"}, "test", zap.NewNop(), tel)
+	t.Cleanup(func() { _ = b.Close() })
+	now := time.Unix(1000, 0)
+	b.now = func() time.Time { return now }
+	ctx := context.Background()
+
+	points := func(name string) map[string]float64 {
+		m, err := tt.GetMetric(name)
+		if err != nil {
+			return nil
+		}
+		got := map[string]float64{}
+		add := func(set attribute.Set, v float64) {
+			ep, _ := set.Value(AttrEndpoint)
+			got[ep.AsString()] = v
+		}
+		switch d := m.Data.(type) {
+		case metricdata.Sum[int64]:
+			for _, p := range d.DataPoints {
+				add(p.Attributes, float64(p.Value))
+			}
+		case metricdata.Gauge[int64]:
+			for _, p := range d.DataPoints {
+				add(p.Attributes, float64(p.Value))
+			}
+		case metricdata.Gauge[float64]:
+			for _, p := range d.DataPoints {
+				add(p.Attributes, p.Value)
+			}
+		}
+		return got
+	}
+
+	b.Use(ctx, 0)
+	b.Use(ctx, 0)
+	assert.Equal(t, map[string]float64{"a": 1}, points("otelcol_test_endpoint_switches"))
+	assert.Equal(t, map[string]float64{"a": 1000}, points("otelcol_test_endpoint_last_switch_timestamp_seconds"))
+	assert.Equal(t, map[string]float64{"a": 1, "b": 1}, points("otelcol_test_endpoint_up"))
+
+	now = now.Add(5 * time.Second)
+	b.Fail(ctx, 0, errors.New("down"))
+	b.Fail(ctx, 0, errors.New("still down"))
+	b.Use(ctx, 1)
+	assert.Equal(t, map[string]float64{"a": 1}, points("otelcol_test_endpoint_failures"), "a failure is counted once per hold-down")
+	assert.Equal(t, map[string]float64{"a": 0, "b": 1}, points("otelcol_test_endpoint_up"))
+	assert.Equal(t, map[string]float64{"a": 1, "b": 1}, points("otelcol_test_endpoint_switches"))
+	assert.Equal(t, map[string]float64{"a": 1000, "b": 1005}, points("otelcol_test_endpoint_last_switch_timestamp_seconds"))
+
+	now = now.Add(10 * time.Second)
+	b.Use(ctx, 0)
+	assert.Equal(t, map[string]float64{"a": 1, "b": 1}, points("otelcol_test_endpoint_up"), "up again after hold_down")
+	assert.Equal(t, map[string]float64{"a": 1015, "b": 1005}, points("otelcol_test_endpoint_last_switch_timestamp_seconds"))
 }

@@ -25,27 +25,26 @@ func waitAcross(t *testing.T, ids []string, timeout time.Duration, peers ...*tes
 	}
 }
 
-// TestFailoverBetweenTwoRsyslogs (issue 17): cef_syslog with two real rsyslog receivers over TLS in
-// failover. Everything goes to A; A is stopped mid-stream and the flow moves to B with nothing
-// lost; A comes back and, after the hold-down, the flow returns to it; both down, the events stay
-// queued and reach B when it comes back.
-func TestFailoverBetweenTwoRsyslogs(t *testing.T) {
-	const holdDown, round = 3 * time.Second, 50
+// startRsyslogPair starts two real rsyslog receivers, a and b, and the binary sending cef_syslog
+// over TLS to both in the given balance mode; sendRounds sends rounds of 50 events.
+func startRsyslogPair(t *testing.T, mode string, holdDown time.Duration) (col *testcollector.Collector, a, b *testpeers.Rsyslog, sendRounds func(prefix string, rounds int) []string) {
+	t.Helper()
 	certs := testpeers.NewCerts(t)
-	a, b := testpeers.StartRsyslog(t, certs), testpeers.StartRsyslog(t, certs)
+	a, b = testpeers.StartRsyslog(t, certs), testpeers.StartRsyslog(t, certs)
+	const round = 50
 	configs := []string{testcollector.RepoRoot() + "/otelcol-config.yaml",
 		fmt.Sprintf("yaml:exporters::cef_syslog/siem::endpoints: [%s, %s]", a.TLSAddr, b.TLSAddr),
-		fmt.Sprintf("yaml:exporters::cef_syslog/siem::balance: {mode: failover, hold_down: %s}", holdDown),
+		fmt.Sprintf("yaml:exporters::cef_syslog/siem::balance: {mode: %s, hold_down: %s}", mode, holdDown),
 		"yaml:exporters::cef_syslog/siem::reconnect: {initial_interval: 200ms, max_interval: 1s}",
 		"yaml:exporters::cef_syslog/siem::retry_on_failure: {enabled: true, initial_interval: 200ms, max_interval: 1s, max_elapsed_time: 0}",
 	}
-	col := testcollector.Start(t, testcollector.Options{Configs: configs, Env: map[string]string{
+	col = testcollector.Start(t, testcollector.Options{Configs: configs, Env: map[string]string{
 		"OTELCOL_SIEM_EXPORTERS":        "[cef_syslog/siem]",
 		"OTELCOL_SIEM_SYSLOG_TRANSPORT": "tls",
 		"OTELCOL_SIEM_SYSLOG_ENDPOINT":  "",
 		"OTELCOL_SIEM_SYSLOG_CA_FILE":   certs.CAFile,
 	}})
-	sendRounds := func(prefix string, rounds int) []string {
+	sendRounds = func(prefix string, rounds int) []string {
 		var ids []string
 		for r := range rounds {
 			ids = append(ids, sendEvents(t, col, fmt.Sprintf("%s-r%d", prefix, r), round)...)
@@ -53,6 +52,34 @@ func TestFailoverBetweenTwoRsyslogs(t *testing.T) {
 		}
 		return ids
 	}
+	return col, a, b, sendRounds
+}
+
+// stopMidStream sends 8 rounds and stops A while they go out: every event must arrive, B taking
+// some. It writes the reliability row and returns when A was stopped.
+func stopMidStream(t *testing.T, sendRounds func(string, int) []string, a, b *testpeers.Rsyslog, prefix, row string, holdDown time.Duration) time.Time {
+	t.Helper()
+	done := make(chan []string)
+	go func() { done <- sendRounds(prefix, 8) }()
+	time.Sleep(1200 * time.Millisecond)
+	a.Stop(t)
+	stoppedAt := time.Now()
+	ids := <-done
+	per, c := waitAcross(t, ids, 60*time.Second, a, b)
+	zlRow(t, row, c, fmt.Sprintf("at A %d, at B %d; hold_down %s", per[0], per[1], holdDown))
+	if c.Lost != 0 || per[1] == 0 {
+		t.Fatalf("A stopped: %s, A %d, B %d; lost e.g. %v", c, per[0], per[1], c.Missing)
+	}
+	return stoppedAt
+}
+
+// TestFailoverBetweenTwoRsyslogs (issue 17): cef_syslog with two real rsyslog receivers over TLS in
+// failover. Everything goes to A; A is stopped mid-stream and the flow moves to B with nothing
+// lost; A comes back and, after the hold-down, the flow returns to it; both down, the events stay
+// queued and reach B when it comes back.
+func TestFailoverBetweenTwoRsyslogs(t *testing.T) {
+	const holdDown = 3 * time.Second
+	col, a, b, sendRounds := startRsyslogPair(t, "failover", holdDown)
 
 	// 1. Both up: A takes everything.
 	ids1 := sendRounds("fo1", 4)
@@ -62,18 +89,7 @@ func TestFailoverBetweenTwoRsyslogs(t *testing.T) {
 	}
 
 	// 2. A stopped mid-stream: the flow moves to B, nothing lost.
-	done := make(chan []string)
-	go func() { done <- sendRounds("fo2", 8) }()
-	time.Sleep(1200 * time.Millisecond)
-	a.Stop(t)
-	stoppedAt := time.Now()
-	ids2 := <-done
-	per, c = waitAcross(t, ids2, 60*time.Second, a, b)
-	zlRow(t, "9. cef_syslog failover between two rsyslog (TLS): A stopped mid-stream", c,
-		fmt.Sprintf("at A %d, at B %d; hold_down %s", per[0], per[1], holdDown))
-	if c.Lost != 0 || per[1] == 0 {
-		t.Fatalf("A stopped: %s, A %d, B %d; lost e.g. %v", c, per[0], per[1], c.Missing)
-	}
+	stoppedAt := stopMidStream(t, sendRounds, a, b, "fo2", "9. cef_syslog failover between two rsyslog (TLS): A stopped mid-stream", holdDown)
 
 	// 3. A back: within the hold-down the flow stays on B, after it the flow returns to A.
 	a.Restart(t)
@@ -101,6 +117,48 @@ func TestFailoverBetweenTwoRsyslogs(t *testing.T) {
 	sw, err := col.Metric("otelcol_exporter_cef_syslog_endpoint_switches", `endpoint="`+b.TLSAddr+`"`)
 	if err != nil || sw < 1 {
 		t.Errorf("endpoint_switches{endpoint=B} = %v (%v), want >= 1", sw, err)
+	}
+	last, err := col.Metric("otelcol_exporter_cef_syslog_endpoint_last_switch_timestamp_seconds", `endpoint="`+b.TLSAddr+`"`)
+	if err != nil || last < float64(stoppedAt.Unix()) {
+		t.Errorf("endpoint_last_switch_timestamp_seconds{endpoint=B} = %v (%v), want >= %d (A stopped)", last, err, stoppedAt.Unix())
+	}
+	col.Stop(30 * time.Second)
+}
+
+// TestRoundRobinBetweenTwoRsyslogs (issue 17): cef_syslog with two real rsyslog receivers over TLS
+// in round robin. Both share the flow; A is stopped mid-stream and B takes everything with nothing
+// lost; A comes back and, after the hold-down, the two share the flow again.
+func TestRoundRobinBetweenTwoRsyslogs(t *testing.T) {
+	const holdDown = 3 * time.Second
+	col, a, b, sendRounds := startRsyslogPair(t, "round_robin", holdDown)
+
+	// 1. Both up: both take a share.
+	ids1 := sendRounds("rr1", 6)
+	per, c := waitAcross(t, ids1, 30*time.Second, a, b)
+	zlRow(t, "9. cef_syslog round robin between two rsyslog (TLS): both up", c, fmt.Sprintf("at A %d, at B %d", per[0], per[1]))
+	if c.Lost != 0 || per[0] == 0 || per[1] == 0 {
+		t.Fatalf("both up: %s, A %d, B %d; want both used", c, per[0], per[1])
+	}
+
+	// 2. A stopped mid-stream: B takes the flow, nothing lost.
+	stoppedAt := stopMidStream(t, sendRounds, a, b, "rr2", "9. cef_syslog round robin: A stopped mid-stream", holdDown)
+	failures, err := col.Metric("otelcol_exporter_cef_syslog_endpoint_failures", `endpoint="`+a.TLSAddr+`"`)
+	if err != nil || failures < 1 {
+		t.Errorf("endpoint_failures{endpoint=A} = %v (%v), want >= 1", failures, err)
+	}
+
+	// 3. A back, after its hold-down: shared again.
+	a.Restart(t)
+	time.Sleep(time.Until(stoppedAt.Add(holdDown + time.Second)))
+	ids3 := sendRounds("rr3", 6)
+	per, c = waitAcross(t, ids3, 30*time.Second, a, b)
+	zlRow(t, "9. cef_syslog round robin: A back after the hold-down", c, fmt.Sprintf("at A %d, at B %d", per[0], per[1]))
+	if c.Lost != 0 || per[0] == 0 || per[1] == 0 {
+		t.Fatalf("A back: %s, A %d, B %d; want both used again", c, per[0], per[1])
+	}
+	up, err := col.Metric("otelcol_exporter_cef_syslog_endpoint_up", `endpoint="`+a.TLSAddr+`"`)
+	if err != nil || up != 1 {
+		t.Errorf("endpoint_up{endpoint=A} = %v (%v), want 1", up, err)
 	}
 	col.Stop(30 * time.Second)
 }

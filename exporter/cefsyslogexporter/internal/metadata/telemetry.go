@@ -24,10 +24,11 @@ const (
 	MetricRecordsStamped = MetricPrefix + integrity.MetricRecordsStamped
 	MetricCheckpoints    = MetricPrefix + integrity.MetricCheckpoints
 	// The per-endpoint series of delivery.BalanceTelemetry.
-	MetricPrefix           = "otelcol_exporter_cef_syslog"
-	MetricEndpointUp       = MetricPrefix + "_endpoint_up"
-	MetricEndpointFailures = MetricPrefix + "_endpoint_failures"
-	MetricEndpointSwitches = MetricPrefix + "_endpoint_switches"
+	MetricPrefix             = "otelcol_exporter_cef_syslog"
+	MetricEndpointUp         = MetricPrefix + "_endpoint_up"
+	MetricEndpointFailures   = MetricPrefix + "_endpoint_failures"
+	MetricEndpointSwitches   = MetricPrefix + "_endpoint_switches"
+	MetricEndpointLastSwitch = MetricPrefix + "_endpoint_last_switch_timestamp_seconds"
 )
 
 // AttrEndpoint names the receiver (host:port, or the file's path) of a series.
