@@ -25,6 +25,7 @@ import (
 	"net/http"
 
 	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
+	"go.yaml.in/yaml/v3"
 )
 
 type options struct {
@@ -34,6 +35,7 @@ type options struct {
 	scenarios                  []string
 	out                        string
 	profile                    string
+	siemExtensions             []string // with profile: service::extensions of the site config
 	profileSeconds             int
 	backlog                    int  // events queued while the sink is down (backlog scenarios)
 	queueSize                  int  // both distributions' queue capacity in records
@@ -89,6 +91,13 @@ func main() {
 }
 
 func run(o options) error {
+	if o.profile != "" {
+		exts, err := serviceExtensions(filepath.Join(o.repo, "otelcol-config.yaml"))
+		if err != nil {
+			return err
+		}
+		o.siemExtensions = exts
+	}
 	var table strings.Builder
 	host, _ := os.Hostname()
 	fmt.Fprintf(&table, "Machine: %s, %d cores, %s; %s; %d events of ~%d bytes per run, %d OTLP clients, batches of %d; median of %d runs.\n\n",
@@ -398,7 +407,7 @@ func siemCommand(o options, d dest, queue bool, grpcPort, healthPort int, storag
 	}
 	if pprofAddr != "" {
 		args = append(args, "--config", "yaml:extensions::pprof::endpoint: "+pprofAddr,
-			"--config", "yaml:service::extensions: [health_check, queue_storage, pprof]")
+			"--config", "yaml:service::extensions: ["+strings.Join(append(o.siemExtensions[:len(o.siemExtensions):len(o.siemExtensions)], "pprof"), ", ")+"]")
 	}
 	cmd := exec.Command(o.siemBin, args...)
 	cmd.Env = append(append(os.Environ(), env...),
@@ -577,4 +586,22 @@ func fetchProfile(addr string, seconds int, file string) error {
 	defer f.Close()
 	_, err = io.Copy(f, resp.Body)
 	return err
+}
+
+// serviceExtensions reads service::extensions of the site config, so that a profiled run keeps
+// every extension the receivers and exporters refer to (intake_guard, queue_storage) and adds pprof.
+func serviceExtensions(configFile string) ([]string, error) {
+	raw, err := os.ReadFile(configFile)
+	if err != nil {
+		return nil, err
+	}
+	var cfg struct {
+		Service struct {
+			Extensions []string `yaml:"extensions"`
+		} `yaml:"service"`
+	}
+	if err := yaml.Unmarshal(raw, &cfg); err != nil {
+		return nil, fmt.Errorf("%s: %w", configFile, err)
+	}
+	return cfg.Service.Extensions, nil
 }
