@@ -17,6 +17,9 @@
 //     with storage.ErrStorageFull past the Budget or when the disk is full. A crash meanwhile can
 //     only bring back a delivered record (the queue's positions are repaired at Open to cover
 //     every record there is).
+//   - Open moves the records a persistent queue had handed to its consumers back into the queue,
+//     one frame each, so that the queue's own move at start (several batches) has nothing left
+//     that a power cut could lose.
 package seglog // import "github.com/unified-ot/otelcol-siem/extension/queuestorageextension/internal/seglog"
 
 import (
@@ -294,6 +297,7 @@ func (l *Log) recover(existed bool) error {
 	if err := l.repairQueueMeta(); err != nil {
 		return err
 	}
+	l.requeueDispatched()
 	if !d.any() {
 		l.reclaim()
 		return nil
@@ -888,6 +892,12 @@ func (l *Log) Import(ops []*storage.Operation) error {
 		}
 		ops = ops[n:]
 	}
+	// The imported queue may list records its consumers had not finished.
+	l.mu.Lock()
+	if !l.closed {
+		l.requeueDispatched()
+	}
+	l.mu.Unlock()
 	return l.Sync()
 }
 

@@ -138,3 +138,63 @@ func (l *Log) repairQueueMeta() error {
 		zap.Uint64("read_index", fixed.readIndex), zap.Uint64("write_index", fixed.writeIndex), zap.Int("records", records))
 	return l.store(l.opts.Now().UnixNano(), storage.SetOperation(queueMetaKey, fixed.encode()))
 }
+
+// requeueDispatched does, one record per frame, what the queue's start would otherwise do in
+// batches that a power cut can separate. exporterhelper v0.165.0 (enqueueNotDispatchedReqs)
+// deletes every record its consumers had not finished in one batch, then stores each again under a
+// new index in a batch of its own: a cut in between loses the records not yet stored again, on any
+// storage. Here one frame holds a record's copy under the next write index, its delete, and the
+// positions that no longer list it, so every state on disk keeps every record; the queue's start
+// then finds nothing to move. It gives up quietly (the queue moves the rest itself) when the disk
+// refuses a frame. Callers hold mu (Open, Import).
+func (l *Log) requeueDispatched() {
+	e, ok := l.index[queueMetaKey]
+	if !ok {
+		return
+	}
+	v, err := l.read(e)
+	if err != nil {
+		return
+	}
+	m, ok := decodeQueueMeta(v)
+	if !ok || len(m.dispatched) == 0 {
+		return
+	}
+	// A copy must never land on a record the queue has yet to move or read.
+	for key := range l.index {
+		if i, ok := queueIndex(key); ok {
+			m.writeIndex = max(m.writeIndex, i+1)
+		}
+	}
+	moved, firstNew := 0, m.writeIndex
+	for len(m.dispatched) > 0 {
+		key := strconv.FormatUint(m.dispatched[0], 10)
+		m.dispatched = m.dispatched[1:]
+		var ops []*storage.Operation
+		if re, ok := l.index[key]; ok {
+			val, err := l.read(re)
+			if err != nil {
+				l.dropDamaged(key, re, err)
+			} else {
+				ops = append(ops, storage.SetOperation(strconv.FormatUint(m.writeIndex, 10), val), storage.DeleteOperation(key))
+				m.writeIndex++
+				moved++
+			}
+		}
+		ops = append(ops, storage.SetOperation(queueMetaKey, m.encode()))
+		if err := l.store(l.opts.Now().UnixNano(), ops...); err != nil {
+			l.log.Warn("queue storage: cannot move the records the queue's consumers had not finished; the queue moves them itself",
+				zap.String("path", l.opts.Dir), zap.Error(err))
+			return
+		}
+	}
+	if l.opts.Fsync && moved > 0 {
+		if err := l.syncSegment(l.active()); err != nil {
+			l.log.Warn("queue storage: sync after moving unfinished records failed", zap.String("path", l.opts.Dir), zap.Error(err))
+		}
+	}
+	if moved > 0 {
+		l.log.Info("queue storage: records the queue's consumers had not finished moved back into the queue",
+			zap.String("path", l.opts.Dir), zap.Int("records", moved), zap.Uint64("first_index", firstNew))
+	}
+}
