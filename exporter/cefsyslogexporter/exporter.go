@@ -92,7 +92,7 @@ func newExporter(cfg *Config, set exporter.Settings) (*cefSyslogExporter, error)
 	}
 	if cfg.Integrity.Enabled() && e.maxRecord > 0 {
 		// The stamp is added after a record is cut to the limit.
-		e.maxRecord = max(e.maxRecord-integrity.MaxStampSize-maxStatementSize, minDatagramSize/2)
+		e.maxRecord = max(e.maxRecord-integrity.MaxStampSize-integrity.MaxStatementSize, minDatagramSize/2)
 	}
 	e.buffers.New = func() any { return &buffers{} }
 	e.converter = &delivery.Converter{
@@ -106,9 +106,6 @@ func newExporter(cfg *Config, set exporter.Settings) (*cefSyslogExporter, error)
 	}
 	return e, nil
 }
-
-// maxStatementSize bounds a checkpoint statement (kept free under a transport's size limit).
-const maxStatementSize = 512
 
 func (e *cefSyslogExporter) integritySettings(set exporter.Settings) integrity.Settings {
 	kind := integrity.KindCEF

@@ -82,7 +82,7 @@ func newExporter(cfg *Config, set exporter.Settings) (*webhookExporter, error) {
 	maxItem := e.framing.MaxItem(cfg.MaxContentLength)
 	if cfg.Integrity.Enabled() {
 		// The stamp is added after an event is cut to fit.
-		maxItem -= integrity.MaxStampSize + maxStatementSize
+		maxItem -= integrity.MaxStampSize + integrity.MaxStatementSize
 	}
 	e.converter = &delivery.Converter{
 		Format: func(dst []byte, res pcommon.Resource, lr plog.LogRecord) ([]byte, bool, bool) {
@@ -109,9 +109,6 @@ func newExporter(cfg *Config, set exporter.Settings) (*webhookExporter, error) {
 	}
 	return e, nil
 }
-
-// maxStatementSize bounds a checkpoint statement (kept free under max_content_length).
-const maxStatementSize = 512
 
 // newPusher is the HTTP discipline towards one endpoint.
 func (e *webhookExporter) newPusher(endpoint string) *delivery.Pusher {

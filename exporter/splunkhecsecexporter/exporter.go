@@ -189,7 +189,7 @@ func newExporter(cfg *Config, set exporter.Settings) (*hecExporter, error) {
 	maxItem := delivery.Concatenated.MaxItem(cfg.MaxContentLength)
 	if cfg.Integrity.Enabled() {
 		// The stamp is added after an event is cut to fit.
-		maxItem -= integrity.MaxStampSize + maxStatementSize
+		maxItem -= integrity.MaxStampSize + integrity.MaxStatementSize
 	}
 	e.converter = &delivery.Converter{
 		Format: func(dst []byte, res pcommon.Resource, lr plog.LogRecord) ([]byte, bool, bool) {
@@ -216,9 +216,6 @@ func newExporter(cfg *Config, set exporter.Settings) (*hecExporter, error) {
 	}
 	return e, nil
 }
-
-// maxStatementSize bounds a checkpoint statement (kept free under max_content_length).
-const maxStatementSize = 512
 
 // locateEvent finds the event member, the last of an envelope: what the MAC covers is the event
 // as Splunk keeps it (_raw), the JSON object or, for a CEF line or a cut event, the string's text.

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -81,6 +82,11 @@ type Settings struct {
 	Now func() time.Time
 }
 
+// MaxStatementSize bounds a checkpoint statement: the exporters keep this much room free under
+// their size limits. Void spans that do not fit are stated by the next checkpoint, which is then
+// due at once.
+const MaxStatementSize = 512
+
 // Span is a run of sequence numbers [from, to].
 type Span struct{ From, To uint64 }
 
@@ -115,7 +121,12 @@ type Stamper struct {
 	// committed: every number up to it was handed to the queue (or declared void).
 	committed uint64
 	pending   []pendingSpan
-	void      []Span
+	// void holds the numbers of refused batches that no queued checkpoint states yet, in order.
+	// A checkpoint takes the spans it states along with its batch (pendingSpan.stated); they come
+	// back here if the queue refuses that batch.
+	void []Span
+	// stating is how many spans of void the statement being formatted lists.
+	stating int
 	// opening is the kind of the first checkpoint after start ("" once emitted); unconfirmed the
 	// range a recover checkpoint states.
 	opening     string
@@ -129,6 +140,7 @@ type Stamper struct {
 type pendingSpan struct {
 	Span
 	settled bool
+	stated  []Span // void spans a checkpoint in this batch states
 }
 
 // New builds a stamper; Start loads its key and state.
@@ -211,7 +223,15 @@ func (s *Stamper) restore(data []byte) error {
 // saveLocked writes the state; clean marks a shutdown with every number settled.
 func (s *Stamper) saveLocked(ctx context.Context, clean bool) error {
 	p := persisted{Stream: s.stream, Seq: s.seq, Chain: s.chain.String(), Committed: s.committed, Clean: clean}
-	for _, v := range s.void {
+	// Spans a checkpoint in a batch still being queued states are kept too: after a crash the next
+	// start states them again (stating a span twice is harmless).
+	spans := append([]Span(nil), s.void...)
+	for _, ps := range s.pending {
+		for _, v := range ps.stated {
+			spans = addSpan(spans, v)
+		}
+	}
+	for _, v := range spans {
 		p.Void = append(p.Void, [2]uint64{v.From, v.To})
 	}
 	data, _ := json.Marshal(p)
@@ -227,9 +247,10 @@ type ticketKey struct{}
 
 // Batch is one Convert call's stamping session; it holds the stamper's lock until End.
 type Batch struct {
-	s     *Stamper
-	t     *ticket
-	first uint64
+	s      *Stamper
+	t      *ticket
+	first  uint64
+	stated []Span // void spans stated by checkpoints stamped in this batch
 }
 
 // Begin starts stamping one batch (delivery.Converter calls it).
@@ -277,16 +298,21 @@ func (b *Batch) Audit() (pcommon.Resource, plog.LogRecord, bool) {
 	if kind == CheckpointRecover && s.unconfirmed.To > 0 {
 		st.WriteString(",unconfirmed:" + s.unconfirmed.String())
 	}
-	if len(s.void) > 0 {
-		st.WriteString(",void:")
-		for i, v := range s.void {
-			if i > 0 {
-				st.WriteByte(';')
-			}
-			st.WriteString(v.String())
+	exporter := ",exporter:" + safeID(s.set.ID.String())
+	s.stating = 0
+	for i, v := range s.void {
+		sep := ";"
+		if i == 0 {
+			sep = ",void:"
 		}
+		// At least one span, so that the list always drains.
+		if i > 0 && st.Len()+len(sep)+len(v.String())+len(exporter) > MaxStatementSize {
+			break
+		}
+		st.WriteString(sep + v.String())
+		s.stating++
 	}
-	st.WriteString(",exporter:" + safeID(s.set.ID.String()))
+	st.WriteString(exporter)
 	s.statement = st.String()
 
 	lr := plog.NewLogRecord()
@@ -308,7 +334,7 @@ func (b *Batch) Audit() (pcommon.Resource, plog.LogRecord, bool) {
 // statement never lands on the next record; the next checkpoint is due as if it had been sent.
 func (b *Batch) DropAudit() {
 	s := b.s
-	s.statement, s.opening, s.due, s.since = "", "", "", 0
+	s.statement, s.opening, s.due, s.since, s.stating = "", "", "", 0, 0
 }
 
 // safeID keeps a component id readable inside a statement: no separator and nothing a CEF or JSON
@@ -359,7 +385,10 @@ func (b *Batch) Stamp(dst []byte, start int) []byte {
 		} else {
 			s.due = ""
 		}
-		s.since, s.void, s.statement = 0, nil, ""
+		b.stated = append(b.stated, s.void[:s.stating]...)
+		s.void = append([]Span(nil), s.void[s.stating:]...)
+		s.since, s.statement, s.stating = 0, "", 0
+		s.dueIfVoidWaits()
 		s.set.Counters.Checkpoints(context.Background(), 1)
 	} else {
 		s.since++
@@ -383,13 +412,13 @@ func (b *Batch) End(ctx context.Context) {
 		// reuse these numbers, which the verifier reports as a fork.
 		s.set.Logger.Error("integrity: could not save the stream state ahead of queueing", zap.Error(err))
 	}
+	s.pending = append(s.pending, pendingSpan{Span: r, stated: b.stated})
 	if b.t == nil {
 		// Not from ConsumeLogs (a stored batch formatted again): already in the queue.
 		s.settleLocked(r, true)
 		return
 	}
 	b.t.reserved = r
-	s.pending = append(s.pending, pendingSpan{Span: r})
 }
 
 // decodeJSONString returns the text of the inside of a JSON string (itself when it is not one).
@@ -414,19 +443,22 @@ func (s *Stamper) settle(t *ticket, queued bool) {
 }
 
 func (s *Stamper) settleLocked(r Span, queued bool) {
-	if !queued {
-		// The queue refused the batch: its sender was told to retry, so these numbers never
-		// carry a record. The next checkpoint says so.
-		if n := len(s.void); n > 0 && s.void[n-1].To+1 == r.From {
-			s.void[n-1].To = r.To
-		} else if n < 64 {
-			s.void = append(s.void, r)
-		}
-	}
 	for i := range s.pending {
-		if s.pending[i].Span == r {
-			s.pending[i].settled = true
+		if s.pending[i].Span != r || s.pending[i].settled {
+			continue
 		}
+		s.pending[i].settled = true
+		if !queued {
+			// The queue refused the batch: its sender was told to retry, so these numbers never
+			// carry a record, and what a checkpoint in it stated never reaches the SIEM. The
+			// next checkpoint states both.
+			for _, v := range s.pending[i].stated {
+				s.void = addSpan(s.void, v)
+			}
+			s.void = addSpan(s.void, r)
+			s.dueIfVoidWaits()
+		}
+		s.pending[i].stated = nil
 	}
 	for len(s.pending) > 0 && s.pending[0].settled {
 		s.committed = s.pending[0].To
@@ -435,6 +467,35 @@ func (s *Stamper) settleLocked(r Span, queued bool) {
 	if len(s.pending) == 0 && s.committed < s.seq {
 		s.committed = s.seq
 	}
+}
+
+// dueIfVoidWaits makes a checkpoint due at once when more void spans wait than one statement
+// holds, so that the list stays short. Callers hold mu.
+func (s *Stamper) dueIfVoidWaits() {
+	if len(s.void) >= maxWaitingVoid && s.due == "" {
+		s.due = CheckpointPeriodic
+	}
+}
+
+// maxWaitingVoid is how many void spans may wait for the periodic checkpoint.
+const maxWaitingVoid = 8
+
+// addSpan adds v to the ordered, disjoint spans, joining it with a neighbour it continues.
+func addSpan(spans []Span, v Span) []Span {
+	i := len(spans)
+	for i > 0 && spans[i-1].From > v.From {
+		i--
+	}
+	spans = slices.Insert(spans, i, v)
+	if i+1 < len(spans) && spans[i].To+1 == spans[i+1].From {
+		spans[i].To = spans[i+1].To
+		spans = slices.Delete(spans, i+1, i+2)
+	}
+	if i > 0 && spans[i-1].To+1 == spans[i].From {
+		spans[i-1].To = spans[i].To
+		spans = slices.Delete(spans, i, i+1)
+	}
+	return spans
 }
 
 // tick returns the in-process record that asks for a checkpoint of kind.

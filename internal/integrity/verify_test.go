@@ -558,3 +558,58 @@ func TestLineNumbersPerFile(t *testing.T) {
 	assert.Equal(t, []int{22, 122}, r.Streams[0].Altered)
 	assert.Contains(t, reportText(r), "lines 22, 122\n")
 }
+
+// A checkpoint that states void numbers rides in a batch the queue refuses: its statement never
+// reaches the SIEM, so the numbers it declared void must be stated again by a later checkpoint.
+func TestRefusedCheckpointRestatesVoid(t *testing.T) {
+	s := newSite(t, "siem")
+	s.cfg.CheckpointRecords = 60
+	s.start()
+	require.NoError(t, s.send(30)) // the start checkpoint, then 30 records
+	s.refuse = true
+	require.Error(t, s.send(20)) // 32..51 void
+	require.Error(t, s.send(20)) // the periodic checkpoint stating 32..51 falls in here: refused too
+	s.refuse = false
+	require.NoError(t, s.send(50))
+	s.stop()
+	lines := s.output()
+	require.Equal(t, 1, countContaining(lines, "void:32-"), "one checkpoint that reached the SIEM states the first void numbers")
+	r := verify(t, lines, time.Now(), keyA)
+	require.False(t, r.Failed(), "gaps %v", r.Streams[0].Gaps)
+}
+
+// More refused batches between two checkpoints than one statement holds: none of their numbers
+// may turn into a gap.
+func TestManyRefusedBatchesStayVoid(t *testing.T) {
+	s := newSite(t, "siem")
+	s.cfg.CheckpointRecords = 100000
+	s.start()
+	for range 150 {
+		s.refuse = true
+		require.Error(t, s.send(1))
+		s.refuse = false
+		require.NoError(t, s.send(1))
+	}
+	s.stop()
+	lines := s.output()
+	r := verify(t, lines, time.Now(), keyA)
+	require.False(t, r.Failed(), "gaps %v", r.Streams[0].Gaps)
+	// The first refused batch held the start checkpoint: numbers before the first record the
+	// export holds are not checked, so 149 of the 150 refused batches show as void.
+	require.Len(t, r.Streams[0].Void, 149)
+	for _, l := range lines {
+		if i := strings.Index(l, "cp:kind:"); i >= 0 {
+			require.LessOrEqual(t, len(l[i:]), 600, "a checkpoint statement stays short: %s", l[i:])
+		}
+	}
+}
+
+func countContaining(lines []string, sub string) int {
+	n := 0
+	for _, l := range lines {
+		if strings.Contains(l, sub) {
+			n++
+		}
+	}
+	return n
+}
