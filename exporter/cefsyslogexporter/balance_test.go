@@ -161,7 +161,7 @@ func TestBalanceConfigErrors(t *testing.T) {
 			c.File.Path = "x"
 			c.Endpoint = ""
 			c.Endpoints = []string{"a:1"}
-		}, "endpoint: must be empty"},
+		}, "endpoints: must be empty"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			cfg := testConfig(TransportTCP, "siem:514")

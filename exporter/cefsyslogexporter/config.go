@@ -146,8 +146,11 @@ func (cfg *Config) Validate() error {
 			fmt.Sprintf("host:port, with transport %q", cfg.Transport), validateEndpoint)...)
 		errs = append(errs, cfg.Balance.Check()...)
 	case TransportFile:
-		if cfg.Endpoint != "" || len(cfg.Endpoints) > 0 {
+		if cfg.Endpoint != "" {
 			add("endpoint: must be empty with transport %q (the file is set by file.path)", TransportFile)
+		}
+		if len(cfg.Endpoints) > 0 {
+			add("endpoints: must be empty with transport %q (the file is set by file.path)", TransportFile)
 		}
 		if cfg.File.Path == "" {
 			add("file.path: required with transport %q", TransportFile)
