@@ -406,13 +406,14 @@ func (b *Batch) End(ctx context.Context) {
 	}
 	s.set.Counters.Stamped(ctx, int64(n))
 	r := Span{b.first, s.seq}
+	// Pending before the save, so that the save keeps the void spans this batch's checkpoint took.
+	s.pending = append(s.pending, pendingSpan{Span: r, stated: b.stated})
 	err := s.saveLocked(ctx, false)
 	if err != nil {
 		// The records go on (the queue holds them); a crash before the next successful save may
 		// reuse these numbers, which the verifier reports as a fork.
 		s.set.Logger.Error("integrity: could not save the stream state ahead of queueing", zap.Error(err))
 	}
-	s.pending = append(s.pending, pendingSpan{Span: r, stated: b.stated})
 	if b.t == nil {
 		// Not from ConsumeLogs (a stored batch formatted again): already in the queue.
 		s.settleLocked(r, true)

@@ -613,3 +613,37 @@ func countContaining(lines []string, sub string) int {
 	}
 	return n
 }
+
+// A crash while the batch holding a checkpoint that states void numbers is being queued: the
+// saved state still holds those numbers, so the recover checkpoint states them again.
+func TestCrashWhileVoidStatementIsQueued(t *testing.T) {
+	s := newSite(t, "siem")
+	s.cfg.CheckpointRecords = 60
+	s.start()
+	require.NoError(t, s.send(30)) // 1..31
+	s.refuse = true
+	require.Error(t, s.send(20)) // 32..51 void
+	s.refuse = false
+	hold := make(chan struct{})
+	s.mu.Lock()
+	s.hold = hold
+	s.mu.Unlock()
+	stuck := s.logs
+	done := make(chan error)
+	// 52..61, the periodic checkpoint stating 32..51 at 62, then 63..72.
+	go func() { done <- stuck.ConsumeLogs(context.Background(), eventsLogs(s, 20)) }()
+	require.Eventually(t, func() bool { return s.store.savedSeq(t) == 72 }, 5*time.Second, time.Millisecond)
+	s.crash()
+	s.mu.Lock()
+	s.hold = nil
+	s.mu.Unlock()
+	s.start()
+	require.NoError(t, s.send(10))
+	s.stop()
+	close(hold)
+	require.Error(t, <-done)
+
+	lines := s.output()
+	r := verify(t, lines, time.Now(), keyA)
+	require.False(t, r.Failed(), "gaps %v", r.Streams[0].Gaps)
+}
