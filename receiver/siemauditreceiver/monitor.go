@@ -58,6 +58,16 @@ func newMonitor(cfg *Config, started time.Time) *monitor {
 	}
 }
 
+// watchFor returns the rateWatch of key in ws, adding it on first use.
+func watchFor(ws map[string]*rateWatch, key string) *rateWatch {
+	w := ws[key]
+	if w == nil {
+		w = &rateWatch{}
+		ws[key] = w
+	}
+	return w
+}
+
 // due is the growth of counter cur since w's last report, if a record may be written now. The
 // counter only grows (a replaced reporter's restart is handled by the caller).
 func (m *monitor) due(w *rateWatch, cur int64, now time.Time) (n int64, windowStart time.Time, ok bool) {
@@ -95,12 +105,7 @@ func (m *monitor) step(s pipelinehealth.Snapshot) []event {
 	}
 	clients := slices.Sorted(maps.Keys(s.StorageDamaged))
 	for _, c := range clients {
-		w := m.storage[c]
-		if w == nil {
-			w = &rateWatch{}
-			m.storage[c] = w
-		}
-		if n, from, ok := m.due(w, s.StorageDamaged[c], now); ok {
+		if n, from, ok := m.due(watchFor(m.storage, c), s.StorageDamaged[c], now); ok {
 			evs = append(evs, newEvent(now, ActionDropped, secevent.OutcomeFailure, plog.SeverityNumberError,
 				fmt.Sprintf("%d damaged stored writes of %s skipped at read (each a batch of queued records, or queue bookkeeping): what they held is lost", n, c),
 				map[string]any{secevent.KeyAuditStorageClient: c, secevent.KeyAuditCount: n, secevent.KeyAuditWindowStart: rfc3339(from)}).withReason(pipelinehealth.ReasonStorageDamaged))
@@ -170,12 +175,7 @@ func (m *monitor) stepExporter(w *exporterWatch, st pipelinehealth.ExporterState
 	}
 	reasons := slices.Sorted(maps.Keys(st.Dropped))
 	for _, r := range reasons {
-		rw := w.dropped[r]
-		if rw == nil {
-			rw = &rateWatch{}
-			w.dropped[r] = rw
-		}
-		if n, from, ok := m.due(rw, st.Dropped[r], now); ok {
+		if n, from, ok := m.due(watchFor(w.dropped, r), st.Dropped[r], now); ok {
 			evs = append(evs, newEvent(now, ActionDropped, secevent.OutcomeFailure, plog.SeverityNumberError,
 				fmt.Sprintf("%d records dropped by %s (%s)", n, id, r),
 				map[string]any{secevent.KeyAuditExporter: id, secevent.KeyAuditCount: n, secevent.KeyAuditWindowStart: rfc3339(from)}).withReason(r))
