@@ -26,6 +26,8 @@ import (
 
 	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/unified-ot/otelcol-siem/internal/procstat"
 )
 
 type options struct {
@@ -342,7 +344,7 @@ func measureCollector(o options, dist string, sink *frameSink, load [][]byte, ca
 		return result{}, err
 	}
 	defer r.stop()
-	cpu0, err := cpuSeconds(r.cmd.Process.Pid)
+	cpu0, err := procstat.CPUSeconds(r.cmd.Process.Pid)
 	if err != nil {
 		return result{}, err
 	}
@@ -371,11 +373,11 @@ func measureCollector(o options, dist string, sink *frameSink, load [][]byte, ca
 
 // finish reads the process's CPU and peak RSS once the run is over.
 func finish(r *running, events int, elapsed time.Duration, got, alerts int64, cpu0 float64) (result, error) {
-	cpu1, err := cpuSeconds(r.cmd.Process.Pid)
+	cpu1, err := procstat.CPUSeconds(r.cmd.Process.Pid)
 	if err != nil {
 		return result{}, err
 	}
-	rss, err := peakRSSMB(r.cmd.Process.Pid)
+	rss, err := procstat.PeakRSSMB(r.cmd.Process.Pid)
 	if err != nil {
 		return result{}, err
 	}

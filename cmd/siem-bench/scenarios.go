@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/unified-ot/otelcol-siem/internal/hectest"
+	"github.com/unified-ot/otelcol-siem/internal/procstat"
 )
 
 const hecToken = "siem-bench-token"
@@ -59,7 +60,7 @@ func runHEC(o options, sc string, queue bool, table *strings.Builder) error {
 			emu.Close()
 			return err
 		}
-		cpu0, err := cpuSeconds(r.cmd.Process.Pid)
+		cpu0, err := procstat.CPUSeconds(r.cmd.Process.Pid)
 		if err == nil {
 			start := time.Now()
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
@@ -147,7 +148,7 @@ func drain(o options, r *running, load [][]byte, n int, addr string) (result, er
 	if err != nil {
 		return result{}, err
 	}
-	cpu0, err := cpuSeconds(r.cmd.Process.Pid)
+	cpu0, err := procstat.CPUSeconds(r.cmd.Process.Pid)
 	if err != nil {
 		return result{}, err
 	}

@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -16,6 +15,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 
+	"github.com/unified-ot/otelcol-siem/internal/procstat"
 	"github.com/unified-ot/otelcol-siem/internal/testcollector"
 	"github.com/unified-ot/otelcol-siem/secevent"
 )
@@ -95,7 +95,7 @@ func TestKafkaCentralThroughput(t *testing.T) {
 		// to what else runs on the machine.
 		cpu := func() (collectors, broker float64) {
 			for _, c := range cols {
-				v, err := cpuSeconds(c.Pid())
+				v, err := procstat.CPUSeconds(c.Pid())
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -173,24 +173,4 @@ func benchLogs(first, count int) plog.Logs {
 		a.PutStr(secevent.KeyEventID, fmt.Sprintf("bench-%07d", i))
 	}
 	return logs
-}
-
-// cpuSeconds is the user+system CPU time process pid has used (Linux /proc/PID/stat, USER_HZ 100),
-// as cmd/siem-bench measures it.
-func cpuSeconds(pid int) (float64, error) {
-	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0, err
-	}
-	s := string(raw)
-	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:]) // comm may hold spaces
-	if len(f) < 13 {
-		return 0, fmt.Errorf("short /proc/%d/stat", pid)
-	}
-	utime, err1 := strconv.ParseInt(f[11], 10, 64) // field 14
-	stime, err2 := strconv.ParseInt(f[12], 10, 64) // field 15
-	if err1 != nil || err2 != nil {
-		return 0, fmt.Errorf("parse /proc/%d/stat", pid)
-	}
-	return float64(utime+stime) / 100, nil
 }

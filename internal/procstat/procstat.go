@@ -1,4 +1,6 @@
-package main
+// Package procstat reads a process's CPU time and peak memory from Linux /proc, for the benchmarks
+// (cmd/siem-bench and the Kafka scale-out benchmark) to measure the collector they run.
+package procstat
 
 import (
 	"fmt"
@@ -10,8 +12,8 @@ import (
 // clockTicks is USER_HZ, the unit of utime/stime in /proc/PID/stat; 100 on Linux/x86-64.
 const clockTicks = 100
 
-// cpuSeconds is the user+system CPU time a process has used so far (Linux /proc/PID/stat).
-func cpuSeconds(pid int) (float64, error) {
+// CPUSeconds is the user+system CPU time a process has used so far (Linux /proc/PID/stat).
+func CPUSeconds(pid int) (float64, error) {
 	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
 		return 0, err
@@ -34,8 +36,8 @@ func cpuSeconds(pid int) (float64, error) {
 	return float64(utime+stime) / clockTicks, nil
 }
 
-// peakRSSMB is the process's peak resident set size (VmHWM) in MiB.
-func peakRSSMB(pid int) (float64, error) {
+// PeakRSSMB is the process's peak resident set size (VmHWM) in MiB.
+func PeakRSSMB(pid int) (float64, error) {
 	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		return 0, err
