@@ -85,7 +85,7 @@ type Collector struct {
 
 	t      testing.TB
 	cmd    *exec.Cmd
-	out    *syncBuffer
+	out    *SyncBuffer
 	done   chan struct{}
 	waitMu sync.Mutex
 	err    error
@@ -130,7 +130,7 @@ func StartNoWait(t testing.TB, opts Options) (*Collector, error) {
 		MetricsPort:    collectorPort(t),
 		StorageDir:     opts.StorageDir,
 		t:              t,
-		out:            &syncBuffer{},
+		out:            &SyncBuffer{},
 		done:           make(chan struct{}),
 	}
 	if c.StorageDir == "" {
@@ -397,18 +397,19 @@ func tail(s string, n int) string {
 	return "..." + s[len(s)-n:]
 }
 
-type syncBuffer struct {
+// SyncBuffer is a bytes.Buffer that a process's output and a test's reads may use at once.
+type SyncBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer
 }
 
-func (s *syncBuffer) Write(p []byte) (int, error) {
+func (s *SyncBuffer) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.Write(p)
 }
 
-func (s *syncBuffer) String() string {
+func (s *SyncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()

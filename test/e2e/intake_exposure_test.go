@@ -3,13 +3,11 @@
 package e2e
 
 import (
-	"bytes"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -162,7 +160,7 @@ func runIsolated(t *testing.T, env map[string]string) string {
 	for k, v := range base {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
-	var out intakeOutput
+	var out testcollector.SyncBuffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
@@ -189,23 +187,6 @@ wait:
 		<-done
 	}
 	return out.String()
-}
-
-type intakeOutput struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *intakeOutput) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *intakeOutput) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 func intakeLineWith(out, s string) string {
