@@ -5,6 +5,7 @@
 package testcollector
 
 import (
+	"crypto/tls"
 	"github.com/unified-ot/otelcol-siem/internal/testports"
 
 	"bytes"
@@ -24,7 +25,9 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/metadata"
 )
 
 // RepoRoot is the repository root, found from this source file's location.
@@ -270,27 +273,60 @@ func (c *Collector) Output() string { return c.out.String() }
 
 // SendGRPC sends logs to the collector's OTLP/gRPC endpoint.
 func (c *Collector) SendGRPC(ctx context.Context, logs plog.Logs) error {
-	conn, err := grpc.NewClient(c.GRPCEndpoint, grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	_, err = plogotlp.NewGRPCClient(conn).Export(ctx, plogotlp.NewExportRequestFromLogs(logs))
-	return err
+	return OTLPClient{}.SendGRPC(ctx, c.GRPCEndpoint, logs)
 }
 
 // SendHTTP sends logs to the collector's OTLP/HTTP endpoint as protobuf.
 func (c *Collector) SendHTTP(ctx context.Context, logs plog.Logs) error {
+	return OTLPClient{}.SendHTTP(ctx, c.HTTPEndpoint, logs)
+}
+
+// OTLPClient is how an OTLP client presents itself: TLS (nil: plain text) and an Authorization
+// header ("" for none).
+type OTLPClient struct {
+	TLS           *tls.Config
+	Authorization string
+}
+
+// SendGRPC exports logs to the OTLP/gRPC endpoint.
+func (c OTLPClient) SendGRPC(ctx context.Context, endpoint string, logs plog.Logs) error {
+	creds := insecure.NewCredentials()
+	if c.TLS != nil {
+		creds = credentials.NewTLS(c.TLS)
+	}
+	conn, err := grpc.NewClient(endpoint, grpc.WithTransportCredentials(creds))
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if c.Authorization != "" {
+		ctx = metadata.AppendToOutgoingContext(ctx, "authorization", c.Authorization)
+	}
+	_, err = plogotlp.NewGRPCClient(conn).Export(ctx, plogotlp.NewExportRequestFromLogs(logs))
+	return err
+}
+
+// SendHTTP exports logs to the OTLP/HTTP endpoint as protobuf.
+func (c OTLPClient) SendHTTP(ctx context.Context, endpoint string, logs plog.Logs) error {
 	body, err := plogotlp.NewExportRequestFromLogs(logs).MarshalProto()
 	if err != nil {
 		return err
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://"+c.HTTPEndpoint+"/v1/logs", bytes.NewReader(body))
+	scheme := "http://"
+	if c.TLS != nil {
+		scheme = "https://"
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, scheme+endpoint+"/v1/logs", bytes.NewReader(body))
 	if err != nil {
 		return err
 	}
 	req.Header.Set("Content-Type", "application/x-protobuf")
-	resp, err := http.DefaultClient.Do(req)
+	if c.Authorization != "" {
+		req.Header.Set("Authorization", c.Authorization)
+	}
+	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: c.TLS}} // bounded by ctx
+	defer hc.CloseIdleConnections()
+	resp, err := hc.Do(req)
 	if err != nil {
 		return err
 	}

@@ -3,11 +3,9 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"fmt"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,10 +14,6 @@ import (
 	"time"
 
 	"go.opentelemetry.io/collector/pdata/plog"
-	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials"
-	"google.golang.org/grpc/metadata"
 
 	"github.com/unified-ot/otelcol-siem/internal/testcollector"
 	"github.com/unified-ot/otelcol-siem/internal/testpeers"
@@ -46,52 +40,6 @@ func intakeEvents(ids ...string) plog.Logs {
 		}
 	}
 	return testcollector.Logs("unified-ot-connector", events...)
-}
-
-// intakeClient is how one test client presents itself: its TLS config (trust, client certificate)
-// and the Authorization header it sends ("" for none).
-type intakeClient struct {
-	tls           *tls.Config
-	authorization string
-}
-
-func (c intakeClient) sendGRPC(ctx context.Context, endpoint string, logs plog.Logs) error {
-	conn, err := grpc.NewClient(endpoint, grpc.WithTransportCredentials(credentials.NewTLS(c.tls)))
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	if c.authorization != "" {
-		ctx = metadata.AppendToOutgoingContext(ctx, "authorization", c.authorization)
-	}
-	_, err = plogotlp.NewGRPCClient(conn).Export(ctx, plogotlp.NewExportRequestFromLogs(logs))
-	return err
-}
-
-func (c intakeClient) sendHTTP(ctx context.Context, endpoint string, logs plog.Logs) error {
-	body, err := plogotlp.NewExportRequestFromLogs(logs).MarshalProto()
-	if err != nil {
-		return err
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "https://"+endpoint+"/v1/logs", bytes.NewReader(body))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", "application/x-protobuf")
-	if c.authorization != "" {
-		req.Header.Set("Authorization", c.authorization)
-	}
-	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: c.tls}, Timeout: 10 * time.Second}
-	defer hc.CloseIdleConnections()
-	resp, err := hc.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("OTLP/HTTP export: %s", resp.Status)
-	}
-	return nil
 }
 
 func clientTLS(t *testing.T, certs *testpeers.Certs, certFile, keyFile string) *tls.Config {
@@ -146,14 +94,14 @@ func TestIntakeMTLSAndToken(t *testing.T) {
 	bearer := "Bearer " + intakeToken
 	refused := []struct {
 		name   string
-		client intakeClient
+		client testcollector.OTLPClient
 		reason string // the intake_guard reason; "" for a TLS refusal (before any authenticator)
 	}{
-		{"no-client-cert", intakeClient{clientTLS(t, certs, "", ""), bearer}, ""},
-		{"other-ca-cert", intakeClient{clientTLS(t, certs, certs.OtherClientCert, certs.OtherClientKey), bearer}, ""},
-		{"expired-cert", intakeClient{clientTLS(t, certs, expiredCert, expiredKey), bearer}, ""},
-		{"no-token", intakeClient{good, ""}, "missing_credentials"},
-		{"wrong-token", intakeClient{good, "Bearer " + wrongIntakeToken}, "invalid_credentials"},
+		{"no-client-cert", testcollector.OTLPClient{TLS: clientTLS(t, certs, "", ""), Authorization: bearer}, ""},
+		{"other-ca-cert", testcollector.OTLPClient{TLS: clientTLS(t, certs, certs.OtherClientCert, certs.OtherClientKey), Authorization: bearer}, ""},
+		{"expired-cert", testcollector.OTLPClient{TLS: clientTLS(t, certs, expiredCert, expiredKey), Authorization: bearer}, ""},
+		{"no-token", testcollector.OTLPClient{TLS: good}, "missing_credentials"},
+		{"wrong-token", testcollector.OTLPClient{TLS: good, Authorization: "Bearer " + wrongIntakeToken}, "invalid_credentials"},
 	}
 	var refusedIDs, goodIDs []string
 	for _, proto := range []string{"grpc", "http"} {
@@ -161,13 +109,13 @@ func TestIntakeMTLSAndToken(t *testing.T) {
 		if proto == "http" {
 			endpoint = col.HTTPEndpoint
 		}
-		send := func(c intakeClient, logs plog.Logs) error {
+		send := func(c testcollector.OTLPClient, logs plog.Logs) error {
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
 			if proto == "grpc" {
-				return c.sendGRPC(ctx, endpoint, logs)
+				return c.SendGRPC(ctx, endpoint, logs)
 			}
-			return c.sendHTTP(ctx, endpoint, logs)
+			return c.SendHTTP(ctx, endpoint, logs)
 		}
 		for _, r := range refused {
 			id := proto + "-" + r.name
@@ -184,7 +132,7 @@ func TestIntakeMTLSAndToken(t *testing.T) {
 		}
 		id := proto + "-right-credentials"
 		goodIDs = append(goodIDs, id)
-		if err := send(intakeClient{good, bearer}, intakeEvents(id)); err != nil {
+		if err := send(testcollector.OTLPClient{TLS: good, Authorization: bearer}, intakeEvents(id)); err != nil {
 			t.Errorf("%s with the right certificate and token: %v", proto, err)
 		}
 	}
