@@ -84,19 +84,24 @@ func StartSyslogNG(t testing.TB, certs *Certs) *SyslogNG {
 		}
 		writeFile(t, conf, b.String())
 		s.TCPAddr, s.LFAddr, s.TLSAddr, s.MTLSAddr, s.UDPAddr = addr(tcp[0]), addr(tcp[1]), addr(tcp[2]), addr(tcp[3]), addr(udp[0])
-		run := filepath.Join(dir, "run")
-		return &daemon{
-			name: "syslog-ng",
-			// -R/-c: without them it writes its persist file and control socket under /var/lib;
-			// --no-caps: as root with capabilities dropped it cannot write into a foreign-owned dir.
-			argv: []string{bin, "-F", "-e", "--no-caps", "-f", conf,
-				"-p", filepath.Join(run, "syslog-ng.pid"), "-R", filepath.Join(run, "syslog-ng.persist"),
-				"-c", filepath.Join(run, "syslog-ng.ctl")},
-			logFile: filepath.Join(dir, "syslog-ng.log"),
-		}
+		return syslogNGDaemon("syslog-ng", bin, conf, dir)
 	})
 	s.peer.out = out
 	return s
+}
+
+// syslogNGDaemon runs syslog-ng in the foreground on conf, with its run files and log in dir.
+func syslogNGDaemon(name, bin, conf, dir string) *daemon {
+	run := filepath.Join(dir, "run")
+	return &daemon{
+		name: name,
+		// -R/-c: without them it writes its persist file and control socket under /var/lib;
+		// --no-caps: as root with capabilities dropped it cannot write into a foreign-owned dir.
+		argv: []string{bin, "-F", "-e", "--no-caps", "-f", conf,
+			"-p", filepath.Join(run, "syslog-ng.pid"), "-R", filepath.Join(run, "syslog-ng.persist"),
+			"-c", filepath.Join(run, "syslog-ng.ctl")},
+		logFile: filepath.Join(dir, "syslog-ng.log"),
+	}
 }
 
 type syslogNGLine struct {

@@ -71,14 +71,7 @@ func StartSyslogNGTLSSender(t testing.TB, target string, client SyslogTLSClient)
 		}
 		writeFile(t, conf, b.String())
 		s.InAddr = addr(tcp[0])
-		run := filepath.Join(dir, "run")
-		return &daemon{
-			name: "syslog-ng (TLS sender)",
-			argv: []string{bin, "-F", "-e", "--no-caps", "-f", conf,
-				"-p", filepath.Join(run, "syslog-ng.pid"), "-R", filepath.Join(run, "syslog-ng.persist"),
-				"-c", filepath.Join(run, "syslog-ng.ctl")},
-			logFile: filepath.Join(dir, "syslog-ng.log"),
-		}
+		return syslogNGDaemon("syslog-ng (TLS sender)", bin, conf, dir)
 	})
 	return s
 }
