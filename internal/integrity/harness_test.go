@@ -206,6 +206,29 @@ func (s *site) start() {
 }
 
 // send delivers n events in one batch; it returns ConsumeLogs' error.
+// crashWhileQueueing sends n events that the queue holds, waits until the stamper has saved
+// sequence number seq ahead of them, then crashes and starts the site again. release, called after
+// the restarted site is stopped, lets the held send return and checks that it failed.
+func (s *site) crashWhileQueueing(n int, seq uint64) (release func()) {
+	hold := make(chan struct{})
+	s.mu.Lock()
+	s.hold = hold
+	s.mu.Unlock()
+	stuck := s.logs
+	done := make(chan error)
+	go func() { done <- stuck.ConsumeLogs(context.Background(), eventsLogs(s, n)) }()
+	require.Eventually(s.t, func() bool { return s.store.savedSeq(s.t) == seq }, 5*time.Second, time.Millisecond)
+	s.crash()
+	s.mu.Lock()
+	s.hold = nil
+	s.mu.Unlock()
+	s.start()
+	return func() {
+		close(hold)
+		require.Error(s.t, <-done)
+	}
+}
+
 func (s *site) send(n int) error { return s.logs.ConsumeLogs(context.Background(), eventsLogs(s, n)) }
 
 // savedSeq is the last number the stream state in storage has written ahead (0: none).

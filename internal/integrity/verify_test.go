@@ -399,23 +399,10 @@ func TestCrashDuringEnqueue(t *testing.T) {
 	s := newSite(t, "siem")
 	s.start()
 	require.NoError(t, s.send(10))
-	hold := make(chan struct{})
-	s.mu.Lock()
-	s.hold = hold
-	s.mu.Unlock()
-	stuck := s.logs
-	done := make(chan error)
-	go func() { done <- stuck.ConsumeLogs(context.Background(), eventsLogs(s, 5)) }()
-	require.Eventually(t, func() bool { return s.store.savedSeq(t) == 16 }, 5*time.Second, time.Millisecond)
-	s.crash()
-	s.mu.Lock()
-	s.hold = nil
-	s.mu.Unlock()
-	s.start()
+	release := s.crashWhileQueueing(5, 16)
 	require.NoError(t, s.send(10))
 	s.stop()
-	close(hold)
-	require.Error(t, <-done)
+	release()
 
 	lines := s.output()
 	i := slices.IndexFunc(lines, func(l string) bool { return strings.Contains(l, "cp:kind:recover") })
@@ -624,24 +611,11 @@ func TestCrashWhileVoidStatementIsQueued(t *testing.T) {
 	s.refuse = true
 	require.Error(t, s.send(20)) // 32..51 void
 	s.refuse = false
-	hold := make(chan struct{})
-	s.mu.Lock()
-	s.hold = hold
-	s.mu.Unlock()
-	stuck := s.logs
-	done := make(chan error)
 	// 52..61, the periodic checkpoint stating 32..51 at 62, then 63..72.
-	go func() { done <- stuck.ConsumeLogs(context.Background(), eventsLogs(s, 20)) }()
-	require.Eventually(t, func() bool { return s.store.savedSeq(t) == 72 }, 5*time.Second, time.Millisecond)
-	s.crash()
-	s.mu.Lock()
-	s.hold = nil
-	s.mu.Unlock()
-	s.start()
+	release := s.crashWhileQueueing(20, 72)
 	require.NoError(t, s.send(10))
 	s.stop()
-	close(hold)
-	require.Error(t, <-done)
+	release()
 
 	lines := s.output()
 	r := verify(t, lines, time.Now(), keyA)
