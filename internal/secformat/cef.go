@@ -42,8 +42,8 @@ func (f *CEF) Append(dst []byte, res pcommon.Resource, lr plog.LogRecord) []byte
 	if body := lr.Body(); !isEmptyValue(body) {
 		f.accept(&ev, 0, body, body.Type(), false) // the Body is mapping 0
 	}
-	f.collect(&ev, lr.Attributes(), f.attrIdx, false)
-	f.collect(&ev, res.Attributes(), f.resIdx, true)
+	f.collect(&ev, lr.Attributes(), &f.attrKeys, false)
+	f.collect(&ev, res.Attributes(), &f.resKeys, true)
 
 	cat := f.roleStr(&ev, roleCategory)
 	act := f.roleStr(&ev, roleAction)
@@ -138,15 +138,15 @@ func (f *CEF) Append(dst []byte, res pcommon.Resource, lr plog.LogRecord) []byte
 	return dst
 }
 
-// collect files the attributes attrs (keys looked up in idx) into ev: into their mapping, else into
+// collect files the attributes attrs (keys looked up in keys) into ev: into their mapping, else into
 // the overflow entries. Empty values carry nothing and are left out of every format.
-func (f *CEF) collect(ev *cefEvent, attrs pcommon.Map, idx map[string]int, fromRes bool) {
+func (f *CEF) collect(ev *cefEvent, attrs pcommon.Map, keys *keyIndex, fromRes bool) {
 	for k, v := range attrs.All() {
 		t := v.Type()
 		if t == pcommon.ValueTypeEmpty || t == pcommon.ValueTypeStr && v.Str() == "" {
 			continue
 		}
-		if i, ok := idx[k]; !ok || !f.accept(ev, i, v, t, fromRes) {
+		if i, ok := keys.get(k); !ok || !f.accept(ev, i, v, t, fromRes) {
 			ev.addOverflow(k, fromRes, v)
 		}
 	}
@@ -287,10 +287,12 @@ func isSchemaEventName(name, cat, act string) bool {
 }
 
 // isIPAddress reports whether s is an IPv4 or IPv6 address literal without a zone: the only thing
-// CEF's src and dst may hold.
+// CEF's src and dst may hold. It accepts exactly what net/netip accepts.
 func isIPAddress(s string) bool {
-	// A literal without a zone is hex digits, '.' and ':' only. Anything else (a host name, the
-	// usual other case) is settled here, without netip's error, which is a heap allocation.
+	if strings.IndexByte(s, ':') < 0 {
+		return isIPv4(s) // the usual case, without netip's error (a heap allocation) for host names
+	}
+	// An IPv6 literal without a zone is hex digits, '.' and ':' only.
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' || c == '.' || c == ':') {
 			return false
@@ -298,6 +300,29 @@ func isIPAddress(s string) bool {
 	}
 	_, err := netip.ParseAddr(s)
 	return err == nil
+}
+
+// isIPv4 reports whether s is a dotted-quad IPv4 address as netip reads one: four decimal fields of
+// 0..255, each without a leading zero.
+func isIPv4(s string) bool {
+	fields, val, digits := 0, 0, 0
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= '0' && c <= '9':
+			if digits == 1 && val == 0 {
+				return false
+			}
+			val, digits = val*10+int(c-'0'), digits+1
+			if val > 255 {
+				return false
+			}
+		case c == '.' && digits > 0 && fields < 3:
+			fields, val, digits = fields+1, 0, 0
+		default:
+			return false
+		}
+	}
+	return fields == 3 && digits > 0
 }
 
 func parseRFC3339Millis(v pcommon.Value) (int64, bool) {

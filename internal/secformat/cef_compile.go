@@ -200,9 +200,9 @@ const maxMappings = 64
 type CEF struct {
 	header         string // "CEF:0|vendor|product|version|", escaped
 	maps           []mapping
-	attrIdx        map[string]int // record attribute key -> mapping
-	resIdx         map[string]int // resource attribute key -> mapping
-	roleIdx        [numRoles]int  // the mapping playing each role, -1 for none
+	attrKeys       keyIndex      // record attribute key -> mapping
+	resKeys        keyIndex      // resource attribute key -> mapping
+	roleIdx        [numRoles]int // the mapping playing each role, -1 for none
 	sevByCat       map[string]int
 	overflowPrefix string // "cs6="
 	overflowLabel  string // " cs6Label=otsecExtra"
@@ -214,7 +214,8 @@ func NewCEF(cfg CEFConfig) (*CEF, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	f := &CEF{attrIdx: map[string]int{}, resIdx: map[string]int{}, sevByCat: map[string]int{}}
+	f := &CEF{sevByCat: map[string]int{}}
+	attrIdx, resIdx := map[string]int{}, map[string]int{}
 	h := []byte("CEF:0|")
 	h, _ = appendCEFHeaderValue(h, cfg.DeviceVendor, maxVendorLen)
 	h = append(h, '|')
@@ -244,9 +245,9 @@ func NewCEF(cfg CEFConfig) (*CEF, error) {
 		}
 		f.maps = append(f.maps, m)
 		if fld.Place == secevent.PlaceResource {
-			f.resIdx[fld.Key] = len(f.maps) - 1
+			resIdx[fld.Key] = len(f.maps) - 1
 		} else {
-			f.attrIdx[fld.Key] = len(f.maps) - 1
+			attrIdx[fld.Key] = len(f.maps) - 1
 		}
 	}
 
@@ -263,10 +264,10 @@ func NewCEF(cfg CEFConfig) (*CEF, error) {
 		// any other key from a record attribute, else a resource attribute of that name.
 		fld, isSchema := secevent.FieldByKey(cf.Key)
 		if !isSchema || fld.Place != secevent.PlaceResource {
-			f.attrIdx[cf.Key] = idx
+			attrIdx[cf.Key] = idx
 		}
 		if !isSchema || fld.Place == secevent.PlaceResource {
-			f.resIdx[cf.Key] = idx
+			resIdx[cf.Key] = idx
 		}
 	}
 	if len(f.maps) > maxMappings {
@@ -277,10 +278,10 @@ func NewCEF(cfg CEFConfig) (*CEF, error) {
 	// replaced a schema key's default mapping), in mapping order.
 	reachable := make([]bool, len(f.maps))
 	reachable[0] = true
-	for _, idx := range f.attrIdx {
+	for _, idx := range attrIdx {
 		reachable[idx] = true
 	}
-	for _, idx := range f.resIdx {
+	for _, idx := range resIdx {
 		reachable[idx] = true
 	}
 	for i := range f.roleIdx {
@@ -311,6 +312,7 @@ func NewCEF(cfg CEFConfig) (*CEF, error) {
 			f.headerOnly |= 1 << i
 		}
 	}
+	f.attrKeys, f.resKeys = newKeyIndex(attrIdx), newKeyIndex(resIdx)
 	return f, nil
 }
 

@@ -24,20 +24,27 @@ const (
 	clsHigh    = 2 // first byte of a multi-byte sequence, or invalid: decode it
 )
 
-type byteClass [256]uint8
+// byteClass is an escaper's class of every byte, and its specials (for the word-wise scan).
+type byteClass struct {
+	of    [256]uint8
+	lanes [3]uint64 // each printable special in every byte lane; the first repeats to fill
+}
 
 // newByteClass marks C0 controls and DEL special, every byte >= 0x80 high, and specials special.
 func newByteClass(specials string) byteClass {
 	var t byteClass
 	for c := 0; c < 0x20; c++ {
-		t[c] = clsSpecial
+		t.of[c] = clsSpecial
 	}
-	t[0x7f] = clsSpecial
+	t.of[0x7f] = clsSpecial
 	for c := 0x80; c < 0x100; c++ {
-		t[c] = clsHigh
+		t.of[c] = clsHigh
 	}
 	for i := 0; i < len(specials); i++ {
-		t[specials[i]] = clsSpecial
+		t.of[specials[i]] = clsSpecial
+	}
+	for i := range t.lanes {
+		t.lanes[i] = uint64(specials[i%len(specials)]) * oneLanes
 	}
 	return t
 }
@@ -66,14 +73,55 @@ var textModes = [...]struct {
 	inSDValue:   {newByteClass(`\"]`), 3},
 }
 
-// plainLen is the length of the prefix of s that an escaper with classes cls copies as it is.
+// plainLen is the length of the prefix of s that an escaper with classes cls copies as it is. It
+// tests eight bytes at a time while they are all plain, then byte by byte.
 func plainLen(s string, cls *byteClass) int {
-	for i := 0; i < len(s); i++ {
-		if cls[s[i]] != clsPlain {
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		if cls.badLanes(load64(s, i))&highLanes != 0 {
+			break
+		}
+	}
+	for ; i < len(s); i++ {
+		if cls.of[s[i]] != clsPlain {
 			return i
 		}
 	}
 	return len(s)
+}
+
+// isPlain reports whether an escaper with classes cls copies all of s as it is (the usual case). It
+// tests eight bytes at a time without a branch per word; the last word overlaps the one before.
+func isPlain(s string, cls *byteClass) bool {
+	n := len(s)
+	if n < 8 {
+		return plainLen(s, cls) == n
+	}
+	var bad uint64
+	for i := 0; i < n-8; i += 8 {
+		bad |= cls.badLanes(load64(s, i))
+	}
+	return (bad|cls.badLanes(load64(s, n-8)))&highLanes == 0
+}
+
+const (
+	oneLanes  = 0x0101010101010101
+	highLanes = 0x8080808080808080
+)
+
+// badLanes sets the high bit of each byte lane of x that is not plain: below 0x20, at or above 0x7f,
+// or one of the specials. (A borrow or carry can also set a higher lane, but only when a lower lane
+// is not plain.)
+func (cls *byteClass) badLanes(x uint64) uint64 {
+	bad := x | (x + oneLanes) | (x-0x20*oneLanes)&^x
+	// A zero lane in y where x has the special.
+	y0, y1, y2 := x^cls.lanes[0], x^cls.lanes[1], x^cls.lanes[2]
+	return bad | (y0-oneLanes)&^y0 | (y1-oneLanes)&^y1 | (y2-oneLanes)&^y2
+}
+
+// load64 reads the eight bytes of s at i (i+8 <= len(s)), in the machine's byte order.
+func load64(s string, i int) uint64 {
+	return *(*uint64)(unsafe.Add(unsafe.Pointer(unsafe.StringData(s)), i))
 }
 
 // appendControlPicture writes the Unicode "control picture" (U+2400..U+241F, U+2421 for DEL) that
@@ -155,17 +203,17 @@ func cutPoint(s string, max, crlf int) (int, bool) {
 // It reports whether it cut.
 func appendText(dst []byte, s string, max int, m textMode) ([]byte, bool) {
 	cls := &textModes[m].cls
-	if (max <= 0 || len(s) <= max) && plainLen(s, cls) == len(s) {
+	if (max <= 0 || len(s) <= max) && isPlain(s, cls) {
 		return append(dst, s...), false // plain text keeps its length: it fits
 	}
 	limit, cut := cutPoint(s, max, textModes[m].crlf)
 	for i := 0; i < limit; {
 		switch c := s[i]; {
-		case cls[c] == clsPlain:
+		case cls.of[c] == clsPlain:
 			j := i + 1 + plainLen(s[i+1:limit], cls)
 			dst = append(dst, s[i:j]...)
 			i = j
-		case cls[c] == clsHigh:
+		case cls.of[c] == clsHigh:
 			repl, n := decodeHigh(s, i)
 			dst = append(dst, repl...)
 			i += n
@@ -212,7 +260,7 @@ func appendCEFHeaderValue(dst []byte, s string, max int) ([]byte, bool) {
 // composed first), cutting it to max like appendText does. Text that needs no change is left as it is.
 func escapeTail(dst []byte, mark int, max int, m textMode) []byte {
 	raw := dst[mark:]
-	if (max <= 0 || len(raw) <= max) && plainLen(bytesToString(raw), &textModes[m].cls) == len(raw) {
+	if (max <= 0 || len(raw) <= max) && isPlain(bytesToString(raw), &textModes[m].cls) {
 		return dst
 	}
 	// The escaped text goes after the raw text, then over it. Should append move dst, the raw
@@ -235,7 +283,7 @@ func appendJSONString(dst []byte, s string) []byte {
 	dst = append(dst, '"')
 	for i := 0; i < len(s); {
 		c := s[i]
-		switch jsonClass[c] {
+		switch jsonClass.of[c] {
 		case clsPlain:
 			j := i + 1 + plainLen(s[i+1:], &jsonClass)
 			dst = append(dst, s[i:j]...)

@@ -44,3 +44,34 @@ func TestRoundTripPropertiesOverTexts(t *testing.T) {
 		syslog.check(t, u, s, u, s, u, s)
 	}
 }
+
+// plainLen's word-wise scan finds the same first non-plain byte as a byte-by-byte scan, and isPlain
+// agrees, for every escaper, on the random texts and on every byte value at every position of a 20-byte text.
+func TestPlainLenMatchesByteScan(t *testing.T) {
+	classes := []*byteClass{&jsonClass, &textModes[inCEFHeader].cls, &textModes[inCEFExt].cls, &textModes[inSDValue].cls}
+	texts := randomTexts(7)
+	for c := 0; c < 256; c++ {
+		for i := 0; i < 20; i++ {
+			b := []byte("abcdefghijklmnopqrst")
+			b[i] = byte(c)
+			texts = append(texts, string(b))
+		}
+	}
+	for ci, cls := range classes {
+		for _, s := range texts {
+			want := len(s)
+			for i := 0; i < len(s); i++ {
+				if cls.of[s[i]] != clsPlain {
+					want = i
+					break
+				}
+			}
+			if got := plainLen(s, cls); got != want {
+				t.Fatalf("class %d: plainLen(%q) = %d, want %d", ci, s, got, want)
+			}
+			if got := isPlain(s, cls); got != (want == len(s)) {
+				t.Fatalf("class %d: isPlain(%q) = %v, want %v", ci, s, got, want == len(s))
+			}
+		}
+	}
+}

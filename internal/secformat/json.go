@@ -26,14 +26,15 @@ const (
 // JSON turns log records of the project schema into one flat JSON object each. It is built once by
 // NewJSON, holds nothing that changes afterwards, and is safe for concurrent use.
 type JSON struct {
-	names   []string       // the JSON name of each schema field, in secevent.Fields order
-	attrIdx map[string]int // record attribute key -> index in names
-	resIdx  map[string]int // resource attribute key -> index in names
+	names    []string // the JSON name of each schema field, in secevent.Fields order
+	attrKeys keyIndex // record attribute key -> index in names
+	resKeys  keyIndex // resource attribute key -> index in names
 }
 
 // NewJSON builds the JSON formatter from the schema table.
 func NewJSON() *JSON {
-	f := &JSON{attrIdx: map[string]int{}, resIdx: map[string]int{}}
+	f := &JSON{}
+	attrIdx, resIdx := map[string]int{}, map[string]int{}
 	for _, fld := range secevent.Fields {
 		if fld.Place == secevent.PlaceRecord {
 			continue
@@ -43,11 +44,12 @@ func NewJSON() *JSON {
 		}
 		f.names = append(f.names, fld.JSON)
 		if fld.Place == secevent.PlaceResource {
-			f.resIdx[fld.Key] = len(f.names) - 1
+			resIdx[fld.Key] = len(f.names) - 1
 		} else {
-			f.attrIdx[fld.Key] = len(f.names) - 1
+			attrIdx[fld.Key] = len(f.names) - 1
 		}
 	}
+	f.attrKeys, f.resKeys = newKeyIndex(attrIdx), newKeyIndex(resIdx)
 	return f
 }
 
@@ -61,12 +63,12 @@ type jsonEvent struct {
 	more    []overflowEntry
 }
 
-func (ev *jsonEvent) collect(attrs pcommon.Map, idx map[string]int, fromRes bool) {
+func (ev *jsonEvent) collect(attrs pcommon.Map, keys *keyIndex, fromRes bool) {
 	for k, v := range attrs.All() {
 		if isEmptyValue(v) {
 			continue
 		}
-		if i, ok := idx[k]; ok && ev.present&(1<<i) == 0 {
+		if i, ok := keys.get(k); ok && ev.present&(1<<i) == 0 {
 			ev.vals[i] = v
 			ev.present |= 1 << i
 		} else if ev.nOver < len(ev.over) {
@@ -84,8 +86,8 @@ func (ev *jsonEvent) collect(attrs pcommon.Map, idx map[string]int, fromRes bool
 // attributes in the order the record holds them. Absent and empty fields are left out.
 func (f *JSON) Append(dst []byte, res pcommon.Resource, lr plog.LogRecord) []byte {
 	var ev jsonEvent
-	ev.collect(lr.Attributes(), f.attrIdx, false)
-	ev.collect(res.Attributes(), f.resIdx, true)
+	ev.collect(lr.Attributes(), &f.attrKeys, false)
+	ev.collect(res.Attributes(), &f.resKeys, true)
 
 	start := len(dst)
 	dst = append(dst, '{')
@@ -100,7 +102,7 @@ func (f *JSON) Append(dst []byte, res pcommon.Resource, lr plog.LogRecord) []byt
 	if ts := eventTime(lr.Timestamp(), lr.ObservedTimestamp()); ts != 0 {
 		member(JSONTimestamp)
 		dst = append(dst, '"')
-		dst = appendTime(dst, ts, rfc3339Nano)
+		dst = appendRFC3339(dst, ts, 9)
 		dst = append(dst, '"')
 	}
 	if n := lr.SeverityNumber(); n != 0 {

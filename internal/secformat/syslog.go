@@ -87,7 +87,11 @@ func (s *Syslog) AppendRecord(dst []byte, res pcommon.Resource, lr plog.LogRecor
 	if len(dst) == msgStart {
 		return dst[:start], false
 	}
-	spaceCRLF(dst[msgStart:])
+	switch msg.(type) {
+	case *CEF, *JSON: // they escape CR and LF themselves (the fuzzers check it)
+	default:
+		spaceCRLF(dst[msgStart:])
+	}
 	return dst, true
 }
 
@@ -141,7 +145,7 @@ func (s *Syslog) appendHeader(dst []byte, res pcommon.Resource, lr plog.LogRecor
 	if ts == 0 {
 		dst = append(dst, '-')
 	} else {
-		dst = appendTime(dst, ts, rfc3339Micro)
+		dst = appendRFC3339(dst, ts, 6)
 	}
 	dst = append(dst, ' ')
 	dst = s.appendHostname(dst, host)

@@ -82,8 +82,26 @@ func TestTimestampText(t *testing.T) {
 		{1 << 63, "1677-09-21T00:12:43.145224Z", "1677-09-21T00:12:43.145224192Z", "Sep 21 00:12:43"},
 		{math.MaxUint64, "1969-12-31T23:59:59.999999Z", "1969-12-31T23:59:59.999999999Z", "Dec 31 23:59:59"},
 	} {
-		assert.Equal(t, c.micro, string(appendTime(nil, c.ts, rfc3339Micro)), "%d", c.ts)
-		assert.Equal(t, c.nano, string(appendTime(nil, c.ts, rfc3339Nano)), "%d", c.ts)
+		assert.Equal(t, c.micro, string(appendRFC3339(nil, c.ts, 6)), "%d", c.ts)
+		assert.Equal(t, c.nano, string(appendRFC3339(nil, c.ts, 9)), "%d", c.ts)
 		assert.Equal(t, c.stamp, string(appendTime(nil, c.ts, time.Stamp)), "%d", c.ts)
+	}
+}
+
+// appendRFC3339 writes what time.Time.AppendFormat writes for the same layout, at any time.
+func TestAppendRFC3339MatchesAppendFormat(t *testing.T) {
+	const micro, nano = "2006-01-02T15:04:05.000000Z07:00", "2006-01-02T15:04:05.000000000Z07:00"
+	for i := 0; i < 200000; i++ {
+		ts := pcommon.Timestamp(rand.Uint64())
+		if i%2 == 0 { // around now, where the records are
+			ts = pcommon.Timestamp(1.7e18 + rand.Int64N(2e17))
+		}
+		u := time.Unix(0, int64(ts)).UTC()
+		if got, want := string(appendRFC3339(nil, ts, 6)), u.Format(micro); got != want {
+			t.Fatalf("%d: %q, want %q", ts, got, want)
+		}
+		if got, want := string(appendRFC3339(nil, ts, 9)), u.Format(nano); got != want {
+			t.Fatalf("%d: %q, want %q", ts, got, want)
+		}
 	}
 }
