@@ -73,16 +73,9 @@ var textModes = [...]struct {
 	inSDValue:   {newByteClass(`\"]`), 3},
 }
 
-// plainLen is the length of the prefix of s that an escaper with classes cls copies as it is. It
-// tests eight bytes at a time while they are all plain, then byte by byte.
+// plainLen is the length of the prefix of s that an escaper with classes cls copies as it is.
 func plainLen(s string, cls *byteClass) int {
-	i := 0
-	for ; i+8 <= len(s); i += 8 {
-		if cls.badLanes(load64(s, i))&highLanes != 0 {
-			break
-		}
-	}
-	for ; i < len(s); i++ {
+	for i := 0; i < len(s); i++ {
 		if cls.of[s[i]] != clsPlain {
 			return i
 		}

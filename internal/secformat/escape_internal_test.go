@@ -45,9 +45,10 @@ func TestRoundTripPropertiesOverTexts(t *testing.T) {
 	}
 }
 
-// plainLen's word-wise scan finds the same first non-plain byte as a byte-by-byte scan, and isPlain
-// agrees, for every escaper, on the random texts and on every byte value at every position of a 20-byte text.
-func TestPlainLenMatchesByteScan(t *testing.T) {
+// isPlain's word-wise scan agrees with a byte-by-byte scan (and plainLen finds the first non-plain
+// byte) for every escaper, on the random texts and on every byte value at every position of a
+// 20-byte text.
+func TestIsPlainMatchesByteScan(t *testing.T) {
 	classes := []*byteClass{&jsonClass, &textModes[inCEFHeader].cls, &textModes[inCEFExt].cls, &textModes[inSDValue].cls}
 	texts := randomTexts(7)
 	for c := 0; c < 256; c++ {
