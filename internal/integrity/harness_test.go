@@ -205,7 +205,6 @@ func (s *site) start() {
 	require.NoError(t, s.logs.Start(context.Background(), host{exts: map[component.ID]component.Component{storageID: s.store}}))
 }
 
-// send delivers n events in one batch; it returns ConsumeLogs' error.
 // crashWhileQueueing sends n events that the queue holds, waits until the stamper has saved
 // sequence number seq ahead of them, then crashes and starts the site again. release, called after
 // the restarted site is stopped, lets the held send return and checks that it failed.
@@ -229,6 +228,7 @@ func (s *site) crashWhileQueueing(n int, seq uint64) (release func()) {
 	}
 }
 
+// send delivers n events in one batch; it returns ConsumeLogs' error.
 func (s *site) send(n int) error { return s.logs.ConsumeLogs(context.Background(), eventsLogs(s, n)) }
 
 // savedSeq is the last number the stream state in storage has written ahead (0: none).

@@ -10,8 +10,8 @@ import "math/bits"
 type keyIndex struct {
 	mult  uint64
 	shift uint
-	slots []keySlot // nil: no multiplier separated the keys
-	byKey map[string]int
+	slots []keySlot      // nil: no multiplier separated the keys
+	byKey map[string]int // the keys, when slots is nil
 }
 
 type keySlot struct {
@@ -27,7 +27,7 @@ func newKeyIndex(m map[string]int) keyIndex {
 		size *= 2
 	}
 	for end := 16 * size; size <= end; size *= 2 {
-		t := keyIndex{shift: uint(64 - bits.Len(uint(size-1))), slots: make([]keySlot, size), byKey: m}
+		t := keyIndex{shift: uint(64 - bits.Len(uint(size-1))), slots: make([]keySlot, size)}
 		for try := uint64(0); try < 500; try++ {
 			t.mult = splitmix64(try) | 1
 			if t.place(m) {

@@ -5,11 +5,9 @@
 package testcollector
 
 import (
-	"crypto/tls"
-	"github.com/unified-ot/otelcol-siem/internal/testports"
-
 	"bytes"
 	"context"
+	"crypto/tls"
 	"fmt"
 	"net/http"
 	"os"
@@ -28,6 +26,8 @@ import (
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
+
+	"github.com/unified-ot/otelcol-siem/internal/testports"
 )
 
 // RepoRoot is the repository root, found from this source file's location.
